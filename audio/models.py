@@ -1,0 +1,46 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+
+class Track(models.Model):
+    """An uploaded original in a user's library.
+
+    Its files live in ``tracks/<id>/`` under UPLOADS_DIR: ``original.<extension>``
+    and, when the file carried art, ``cover.<ext>``.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tracks")
+    title = models.CharField(max_length=300)
+    artist = models.CharField(max_length=300, blank=True)
+    album = models.CharField(max_length=300, blank=True)
+    original_filename = models.CharField(max_length=255, help_text="As the client sent it; display only.")
+    extension = models.CharField(max_length=8)
+    codec = models.CharField(max_length=32)
+    content_sha256 = models.CharField(max_length=64)
+    size_bytes = models.BigIntegerField()
+    duration_seconds = models.FloatField()
+    sample_rate = models.PositiveIntegerField()
+    channels = models.PositiveSmallIntegerField()
+    cover_path = models.CharField(max_length=100, blank=True)
+    cover_mime = models.CharField(max_length=32, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "content_sha256"], name="one_track_per_file_per_user"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def folder(self) -> str:
+        return f"tracks/{self.id}"
+
+    @property
+    def file_path(self) -> str:
+        return f"{self.folder}/original.{self.extension}"

@@ -1,0 +1,89 @@
+"""Writes to the track library."""
+from __future__ import annotations
+
+import logging
+import os
+import unicodedata
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.files.uploadedfile import TemporaryUploadedFile
+from django.db import IntegrityError, transaction
+
+from audio.decoding import AudioInfo, AudioRejected, inspect_audio
+from audio.models import Track
+from audio.storage import remove_folder, uploads_path
+
+logger = logging.getLogger(__name__)
+COVER_EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/bmp": "bmp", "image/webp": "webp"}
+
+
+def display_name(raw: str) -> str:
+    """The client's file name made safe to show: no control characters, at most 255."""
+    cleaned = "".join(ch for ch in raw if unicodedata.category(ch)[0] != "C").strip()
+    return (cleaned or "untitled")[:255]
+
+
+def track_create(*, owner: AbstractBaseUser, upload: TemporaryUploadedFile) -> tuple[Track, bool]:
+    """Store an uploaded file as a track; returns (track, created).
+
+    The same bytes uploaded again by the same owner give the existing track.
+    Raises AudioRejected when the file is not acceptable audio; nothing is kept then.
+    """
+    try:
+        existing = Track.objects.filter(owner=owner, content_sha256=upload.sha256).first()
+        if existing is not None:
+            return existing, False
+        info = inspect_audio(Path(upload.temporary_file_path()), max_seconds=settings.MAX_TRACK_SECONDS)
+        return _store(owner=owner, upload=upload, info=info), True
+    finally:
+        upload.close()  # the temporary file goes, unless it was moved into place
+
+
+def _store(*, owner: AbstractBaseUser, upload: TemporaryUploadedFile, info: AudioInfo) -> Track:
+    name = display_name(upload.name)
+    track = Track(
+        owner=owner,
+        title=info.tags.get("title") or Path(name).stem[:300] or name,
+        artist=info.tags.get("artist", "")[:300],
+        album=info.tags.get("album", "")[:300],
+        original_filename=name,
+        extension=info.extension,
+        codec=info.codec,
+        content_sha256=upload.sha256,
+        size_bytes=upload.size,
+        duration_seconds=info.duration,
+        sample_rate=info.sample_rate,
+        channels=info.channels,
+    )
+    if info.cover:
+        track.cover_path = f"{track.folder}/cover.{COVER_EXTENSIONS[info.cover_mime]}"
+        track.cover_mime = info.cover_mime
+    folder = uploads_path(track.folder)
+    try:
+        with transaction.atomic():
+            track.save()
+            folder.mkdir(parents=True)
+            os.replace(upload.temporary_file_path(), uploads_path(track.file_path))
+            if info.cover:
+                uploads_path(track.cover_path).write_bytes(info.cover)
+    except IntegrityError:
+        remove_folder(track.folder)
+        # The same file raced in from a parallel upload: that one wins.
+        return Track.objects.get(owner=owner, content_sha256=upload.sha256)
+    except BaseException:
+        remove_folder(track.folder)
+        raise
+    logger.info("Stored track %s (%s, %.1f s) for user %s", track.id, track.extension,
+                track.duration_seconds, owner.pk)
+    return track
+
+
+def track_delete(*, track: Track) -> None:
+    """Delete a track with everything that hangs off it, files included."""
+    folder = track.folder
+    with transaction.atomic():
+        track.delete()
+        transaction.on_commit(lambda: remove_folder(folder))
+    logger.info("Deleted track %s", folder)

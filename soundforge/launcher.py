@@ -1,0 +1,119 @@
+"""`make run`: start everything SoundForge needs, stop all of it on Ctrl-C.
+
+Order: a private Redis when REDIS_URL is unset, migrations, a Celery worker and
+the ASGI server (HTTP and websockets). Each child runs in its own session so a
+stop can reach its whole process tree; nothing we did not start is touched.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from soundforge.redis_server import PrivateRedis, PrivateRedisError
+
+logger = logging.getLogger("soundforge.launcher")
+BASE_DIR = Path(__file__).resolve().parent.parent
+STOP_GRACE_SECONDS = 15
+
+
+def _spawn(argv: list[str], env: dict[str, str]) -> subprocess.Popen:
+    logger.info("Starting %s", " ".join(argv[:4]))
+    return subprocess.Popen(argv, cwd=BASE_DIR, env=env, stdin=subprocess.DEVNULL,
+                            start_new_session=True)
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """Ask politely, then kill the child's whole process group."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(STOP_GRACE_SECONDS)
+        except subprocess.TimeoutExpired:
+            logger.warning("pid %s did not stop in %ss; killing it", process.pid, STOP_GRACE_SECONDS)
+    try:
+        os.killpg(process.pid, signal.SIGKILL)  # leftovers of its tree, if any
+    except ProcessLookupError:
+        pass
+    process.wait()
+
+
+def _wait_for_http(url: str, children: list[subprocess.Popen], stop: threading.Event) -> bool:
+    while not stop.is_set():
+        if any(child.poll() is not None for child in children):
+            return False
+        try:
+            urllib.request.urlopen(url, timeout=5).close()
+            return True
+        except urllib.error.HTTPError:
+            return True  # it answers; /healthz says 503 until the worker is up
+        except OSError:
+            time.sleep(0.2)
+    return False
+
+
+def _child_env() -> tuple[dict[str, str], PrivateRedis | None]:
+    env = dict(os.environ)
+    if env.get("REDIS_URL"):
+        return env, None
+    redis = PrivateRedis(
+        port=int(env.get("PRIVATE_REDIS_PORT", "6380")),
+        data_dir=Path(env.get("PRIVATE_REDIS_DIR", BASE_DIR / "var" / "redis")),
+    )
+    redis.start()
+    env["REDIS_URL"] = redis.url
+    return env, redis
+
+
+def run(stop: threading.Event) -> int:
+    """Run until ``stop`` is set or a child dies; return the exit status."""
+    try:
+        env, redis = _child_env()
+    except PrivateRedisError as exc:
+        logger.error("%s", exc)
+        return 1
+    host, port = env.get("HOST", "127.0.0.1"), env.get("PORT", "8000")
+    python = sys.executable
+    children: list[subprocess.Popen] = []
+    try:
+        subprocess.run([python, "manage.py", "migrate", "--noinput"], cwd=BASE_DIR, env=env, check=True)
+        children.append(_spawn([python, "-m", "celery", "-A", "soundforge", "worker",
+                                "--concurrency", env.get("CELERY_CONCURRENCY", "2"),
+                                "--loglevel", "INFO", "-n", f"soundforge-{os.getpid()}@%h"], env))
+        children.append(_spawn([python, "-m", "daphne", "-b", host, "-p", port,
+                                "soundforge.asgi:application"], env))
+        if _wait_for_http(f"http://{host}:{port}/healthz", children, stop):
+            print(f"SoundForge is running at http://{host}:{port}/  (Ctrl-C stops it)", flush=True)
+        while not stop.is_set():
+            if any(child.poll() is not None for child in children):
+                logger.error("A SoundForge process exited; stopping the others")
+                return 1
+            stop.wait(0.5)
+        return 0
+    except subprocess.CalledProcessError as exc:
+        logger.error("%s failed with status %s", exc.cmd, exc.returncode)
+        return 1
+    finally:
+        for child in reversed(children):
+            _stop(child)
+        if redis is not None:
+            redis.stop()
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    sys.exit(run(stop))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,58 @@
+"""Fixtures shared by the whole suite: private upload folders, users, a real Redis."""
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from soundforge.redis_server import PrivateRedis
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(autouse=True)
+def uploads_dir(settings, tmp_path) -> Path:
+    """Every test stores uploads in its own folder."""
+    root = tmp_path / "uploads"
+    (root / "incoming").mkdir(parents=True)
+    settings.UPLOADS_DIR = root
+    settings.FILE_UPLOAD_TEMP_DIR = str(root / "incoming")
+    return root
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory) -> str:
+    """A private redis-server for the test session, stopped at the end."""
+    server = PrivateRedis(port=free_port(), data_dir=tmp_path_factory.mktemp("redis"))
+    server.start()
+    yield server.url
+    server.stop()
+
+
+@pytest.fixture
+def make_user(db):
+    def make(username: str = "alice", password: str = "a-Long-passw0rd"):
+        return get_user_model().objects.create_user(username=username, password=password)
+    return make
+
+
+@pytest.fixture
+def user(make_user):
+    return make_user("alice")
+
+
+@pytest.fixture
+def other_user(make_user):
+    return make_user("mallory")
+
+
+@pytest.fixture
+def user_client(client, user):
+    client.force_login(user)
+    return client
