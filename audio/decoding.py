@@ -95,6 +95,16 @@ def inspect_audio(path: Path, *, max_seconds: float) -> AudioInfo:
     )
 
 
+def probe_seconds(path: Path) -> float | None:
+    """Duration from the file's header without decoding it, or None when unreadable."""
+    try:
+        with av.open(str(path)) as container:
+            return _declared_seconds(container, container.streams.audio[0])
+    except (av.FFmpegError, OSError, IndexError) as exc:
+        logger.debug("Cannot probe %s: %s", path.name, exc)
+        return None
+
+
 def _check_length(seconds: float | None, max_seconds: float) -> None:
     if seconds and seconds > max_seconds:
         raise AudioRejected(

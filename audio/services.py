@@ -11,8 +11,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.uploadedfile import TemporaryUploadedFile
 from django.db import IntegrityError, transaction
 
-from audio.decoding import AudioInfo, AudioRejected, inspect_audio
-from audio.models import Track
+from audio.decoding import AudioInfo, inspect_audio, probe_seconds
+from audio.models import Stem, Track
 from audio.storage import remove_folder, uploads_path
 
 logger = logging.getLogger(__name__)
@@ -81,9 +81,41 @@ def _store(*, owner: AbstractBaseUser, upload: TemporaryUploadedFile, info: Audi
 
 
 def track_delete(*, track: Track) -> None:
-    """Delete a track with everything that hangs off it, files included."""
-    folder = track.folder
+    """Delete a track with its jobs, stems and files.
+
+    A job still running notices that its row is gone and stops (jobs.execution).
+    """
+    folders = [track.folder] + [f"stems/{job_id}" for job_id in track.jobs.values_list("id", flat=True)]
     with transaction.atomic():
         track.delete()
-        transaction.on_commit(lambda: remove_folder(folder))
-    logger.info("Deleted track %s", folder)
+        transaction.on_commit(lambda: _remove_folders(folders))
+    logger.info("Deleted track %s", track.folder)
+
+
+def _remove_folders(folders: list[str]) -> None:
+    for folder in folders:
+        remove_folder(folder)
+
+
+def stems_store(*, job, files: dict[str, Path], output_format: str) -> list[Stem]:
+    """Move an engine's result files to ``stems/<job id>/`` and record one Stem each.
+
+    Call inside the transaction that completes the job: if it rolls back, the
+    folder is removed again by the caller's cleanup (see ``stems_discard``).
+    """
+    folder = uploads_path(f"stems/{job.id}")
+    folder.mkdir(parents=True, exist_ok=True)
+    stems = []
+    for stem_type, source in sorted(files.items()):
+        relative = f"stems/{job.id}/{stem_type}.{output_format}"
+        target = uploads_path(relative)
+        os.replace(source, target)
+        stems.append(Stem(job=job, stem_type=stem_type, format=output_format,
+                          duration_seconds=probe_seconds(target) or 0.0,
+                          size_bytes=target.stat().st_size, file_path=relative))
+    return Stem.objects.bulk_create(stems)
+
+
+def stems_discard(*, job_id) -> None:
+    """Remove a job's stem files (its rows go with the job)."""
+    remove_folder(f"stems/{job_id}")

@@ -1,14 +1,16 @@
 """Library pages: list, upload, detail, delete, cover art and the original file."""
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST
 
 from audio import selectors, services
 from audio.covers import placeholder_svg
 from audio.decoding import AudioRejected
+from audio.export import zip_stream
 from audio.file_responses import ranged_file_response
 from audio.storage import uploads_path
 
@@ -88,3 +90,26 @@ def track_cover(request: HttpRequest, track_id) -> HttpResponse:
 def track_original(request: HttpRequest, track_id) -> HttpResponse:
     track = selectors.track_get(owner=request.user, track_id=track_id)
     return ranged_file_response(request, uploads_path(track.file_path))
+
+
+@require_GET
+def stem_file(request: HttpRequest, job_id, file_name: str) -> HttpResponse:
+    stem = selectors.stem_by_file(owner=request.user, job_id=job_id, file_name=file_name)
+    return ranged_file_response(request, uploads_path(stem.file_path))
+
+
+@require_GET
+def stem_export(request: HttpRequest, stem_id) -> HttpResponse:
+    stem = selectors.stem_get(owner=request.user, stem_id=stem_id)
+    name = f"{slugify(stem.job.track.title) or 'track'}-{stem.stem_type}.{stem.format}"
+    return ranged_file_response(request, uploads_path(stem.file_path), download_name=name)
+
+
+@require_GET
+def stems_zip(request: HttpRequest, track_id) -> HttpResponse:
+    track, stems = selectors.latest_stems(owner=request.user, track_id=track_id)
+    base = slugify(track.title) or "track"
+    files = [(f"{base}/{stem.file_name}", uploads_path(stem.file_path)) for stem in stems]
+    response = StreamingHttpResponse(zip_stream(files), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{base}-stems.zip"'
+    return response

@@ -3,6 +3,7 @@ defaults that run locally (SQLite, a private Redis, the local engine).
 
 With DEBUG off (production) a SECRET_KEY must be given.
 """
+import os
 from pathlib import Path
 
 import environ
@@ -33,6 +34,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "audio",
+    "jobs",
 ]
 
 MIDDLEWARE = [
@@ -68,6 +70,12 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
 }
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    VAR_DIR.mkdir(exist_ok=True)
+    # Web, worker and job threads write at once: wait for the lock instead of failing,
+    # and keep the test database in a file so worker processes share it.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(timeout=30, transaction_mode="IMMEDIATE")
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -113,6 +121,14 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_CONCURRENCY = env.int("CELERY_CONCURRENCY", default=2)
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# Separation jobs.
+MAX_ACTIVE_JOBS_PER_USER = env.int("MAX_ACTIVE_JOBS_PER_USER", default=3)
+# A running job whose worker has not reported for this long is taken as dead.
+JOB_STALE_SECONDS = env.int("JOB_STALE_SECONDS", default=20)
+DEMUCS_MODEL_DIR = env.str("DEMUCS_MODEL_DIR", default="") or None
+DEMUCS_TIMEOUT = env.int("DEMUCS_TIMEOUT", default=300)
+SEPARATION_DEVICE = env.str("SEPARATION_DEVICE", default="auto")
 
 CHANNEL_LAYERS = {
     "default": {

@@ -35,6 +35,21 @@ def redis_url(tmp_path_factory) -> str:
     server.stop()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _celery_publishes_to_test_redis(redis_url):
+    """Jobs queued by tests go to the test Redis, never to a developer's."""
+    from soundforge.celery import app
+
+    app.conf.broker_url = redis_url
+
+
+@pytest.fixture(autouse=True)
+def _redis_settings(settings, redis_url):
+    settings.REDIS_URL = settings.CELERY_BROKER_URL = redis_url
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer",
+                                           "CONFIG": {"hosts": [redis_url]}}}
+
+
 @pytest.fixture
 def make_user(db):
     def make(username: str = "alice", password: str = "a-Long-passw0rd"):

@@ -60,3 +60,17 @@ def ogg_picture_tag(image: Path, mime: str = "image/png") -> str:
     block += struct.pack(">I", 0) + struct.pack(">IIII", 64, 64, 24, 0)
     block += struct.pack(">I", len(data)) + data
     return base64.b64encode(block).decode()
+
+
+def temporary_upload(path: Path):
+    """``path`` as the upload handler hands it to services: on disk, with its sha256."""
+    import hashlib
+
+    from django.core.files.uploadedfile import TemporaryUploadedFile
+
+    data = path.read_bytes()
+    upload = TemporaryUploadedFile(path.name, "application/octet-stream", len(data), None)
+    upload.write(data)
+    upload.flush()
+    upload.sha256 = hashlib.sha256(data).hexdigest()
+    return upload

@@ -1,0 +1,40 @@
+"""Engine name -> the engine instance of this process, configured from settings.
+
+Each OS process (a Celery worker child, a management command) builds an engine
+once, on first use, and keeps it: the local engine's runner stays warm.
+"""
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from django.conf import settings
+
+from audio.engines.base import Engine, EngineRejectedInput
+
+
+def _local() -> Engine:
+    from audio.engines.local.engine import LocalEngine
+
+    return LocalEngine(concurrency=settings.CELERY_WORKER_CONCURRENCY, timeout=settings.DEMUCS_TIMEOUT,
+                       model_dir=settings.DEMUCS_MODEL_DIR, device=settings.SEPARATION_DEVICE)
+
+
+FACTORIES: dict[str, Callable[[], Engine]] = {"local": _local}
+ENGINE_LABELS = {"local": "Local (Demucs / Spleeter)"}
+_instances: dict[str, Engine] = {}
+_lock = threading.Lock()
+
+
+def engine_names() -> list[str]:
+    return list(FACTORIES)
+
+
+def get_engine(name: str) -> Engine:
+    """The engine called ``name``; raises EngineRejectedInput for an unknown name."""
+    if name not in FACTORIES:
+        raise EngineRejectedInput(f"Unknown engine {name!r}; choose one of: {', '.join(FACTORIES)}.")
+    with _lock:
+        if name not in _instances:
+            _instances[name] = FACTORIES[name]()
+        return _instances[name]

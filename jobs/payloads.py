@@ -1,0 +1,40 @@
+"""The JSON shape of a job, shared by pages, websocket events and the API."""
+from django.urls import reverse
+
+from jobs.models import ProcessingJob
+
+
+def stem_payload(stem) -> dict:
+    return {
+        "id": str(stem.id),
+        "stem_type": stem.stem_type,
+        "format": stem.format,
+        "duration_seconds": round(stem.duration_seconds, 3),
+        "size_bytes": stem.size_bytes,
+        "file_url": reverse("stem-file", args=[stem.job_id, stem.file_name]),
+        "export_url": reverse("stem-export", args=[stem.id]),
+    }
+
+
+def job_payload(job: ProcessingJob) -> dict:
+    return {
+        "id": str(job.id),
+        "track_id": str(job.track_id),
+        "engine": job.engine,
+        "model": job.model,
+        "stems_mode": job.stems_mode,
+        "output_format": job.output_format,
+        "preview": job.preview,
+        "options": job.options,
+        "status": job.status,
+        "progress": job.progress,
+        "error": job.error_message,
+        "created_at": job.created_at.isoformat(),
+        "started_at": job.started_at.isoformat() if job.started_at else None,
+        "finished_at": job.finished_at.isoformat() if job.finished_at else None,
+        "runtime_seconds": job.runtime_seconds,
+        "result": job.result_meta,
+        "stems": [stem_payload(stem) for stem in job.stems.all()],
+        "zip_url": reverse("stems-zip", args=[job.track_id]) if job.status == "completed" else None,
+        "cancel_url": reverse("job-cancel", args=[job.id]),
+    }

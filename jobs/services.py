@@ -1,0 +1,185 @@
+"""Writes to processing jobs: create, cancel, and the state changes of a run."""
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import timedelta
+
+from celery import current_app
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from audio import services as audio_services
+from audio.engines.base import OUTPUT_FORMATS, STEMS_MODES, EngineError, SeparationResult
+from audio.engines.registry import get_engine
+from audio.models import Track
+from jobs import progress
+from jobs.models import ACTIVE_STATUSES, JobStatus, ProcessingJob
+
+logger = logging.getLogger(__name__)
+RUN_TASK = "jobs.run_separation"
+MAX_ATTEMPTS = 2  # the first run and one retry after a worker died
+
+
+class JobRejected(Exception):
+    """The job cannot be created; ``message`` is for the user."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def _validate(*, engine: str, model: str, stems_mode: str, output_format: str) -> None:
+    try:
+        models = get_engine(engine).models()
+    except EngineError as exc:
+        raise JobRejected(exc.message) from exc
+    if model not in models:
+        raise JobRejected(f"The {engine} engine has no model {model!r}; choose one of: {', '.join(models)}.")
+    if stems_mode not in STEMS_MODES:
+        raise JobRejected(f"Unknown stems mode {stems_mode!r}; choose one of: {', '.join(STEMS_MODES)}.")
+    if output_format not in OUTPUT_FORMATS:
+        raise JobRejected(f"Unknown output format {output_format!r}; choose one of: {', '.join(OUTPUT_FORMATS)}.")
+
+
+def _enqueue(job: ProcessingJob) -> None:
+    current_app.send_task(RUN_TASK, args=[str(job.id)], task_id=job.celery_task_id)
+
+
+def job_create(*, user, track: Track, engine: str, model: str, stems_mode: str = "all",
+               output_format: str = "wav", preview: bool = False, options: dict | None = None) -> ProcessingJob:
+    """Queue a separation of ``track``; an identical job done or under way is returned instead.
+
+    Raises JobRejected for bad choices or when the user already has
+    MAX_ACTIVE_JOBS_PER_USER jobs queued or running.
+    """
+    _validate(engine=engine, model=model, stems_mode=stems_mode, output_format=output_format)
+    spec = dict(track=track, user=user, engine=engine, model=model, stems_mode=stems_mode,
+                output_format=output_format, preview=preview, options=options or {})
+    with transaction.atomic():
+        get_user_model().objects.select_for_update().get(pk=user.pk)  # one creator at a time per user
+        same = ProcessingJob.objects.filter(**spec, status__in=(*ACTIVE_STATUSES, JobStatus.COMPLETED)).first()
+        if same is not None:
+            return same
+        limit = settings.MAX_ACTIVE_JOBS_PER_USER
+        if ProcessingJob.objects.filter(user=user, status__in=ACTIVE_STATUSES).count() >= limit:
+            raise JobRejected(f"You already have {limit} jobs queued or running; wait for one to "
+                              "finish or cancel one.")
+        job = ProcessingJob.objects.create(**spec, celery_task_id=uuid.uuid4().hex)
+        transaction.on_commit(lambda: _enqueue(job))
+    logger.info("Queued job %s (%s/%s) for track %s", job.id, engine, model, track.id)
+    return job
+
+
+def job_cancel(*, job: ProcessingJob, by: str = "the user") -> bool:
+    """Cancel a queued or running job; returns False if it had already ended.
+
+    A running job notices within a second (jobs.execution) and stops its engine.
+    """
+    cancelled = ProcessingJob.objects.filter(pk=job.pk, status__in=ACTIVE_STATUSES).update(
+        status=JobStatus.CANCELLED, error_message=f"Cancelled by {by}.", finished_at=timezone.now())
+    if cancelled:
+        job.refresh_from_db()
+        progress.send_status(job)
+        logger.info("Cancelled job %s", job.id)
+    return bool(cancelled)
+
+
+def job_claim(*, job_id) -> ProcessingJob | None:
+    """Mark the job running for this worker, or None when it is not ours to run.
+
+    A job found `running` with a stale heartbeat was left by a worker that died
+    (its message came back): it is taken over once, then failed.
+    """
+    with transaction.atomic():
+        job = ProcessingJob.objects.select_for_update().filter(pk=job_id).first()
+        if job is None or job.status not in ACTIVE_STATUSES:
+            return None
+        if job.status == JobStatus.RUNNING and not _is_stale(job):
+            return None  # another worker is on it
+        if job.attempts >= MAX_ATTEMPTS:
+            _fail_locked(job, "The worker running this job stopped twice, so it was given up.", "worker_lost")
+            return None
+        job.status, job.progress, job.attempts = JobStatus.RUNNING, 0, job.attempts + 1
+        job.started_at = job.heartbeat_at = timezone.now()
+        job.save(update_fields=["status", "progress", "attempts", "started_at", "heartbeat_at"])
+    progress.send_status(job)
+    return job
+
+
+def _is_stale(job: ProcessingJob) -> bool:
+    cutoff = timezone.now() - timedelta(seconds=settings.JOB_STALE_SECONDS)
+    return job.heartbeat_at is None or job.heartbeat_at < cutoff
+
+
+def job_heartbeat(*, job: ProcessingJob) -> bool:
+    """Record that the job's worker is alive; False when it should stop (cancelled, deleted)."""
+    return bool(ProcessingJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING)
+                .update(heartbeat_at=timezone.now()))
+
+
+def job_set_progress(*, job: ProcessingJob, percent: int) -> None:
+    if ProcessingJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(progress=percent):
+        job.progress = percent
+        progress.send_progress(job, percent)
+
+
+def job_complete(*, job: ProcessingJob, result: SeparationResult) -> bool:
+    """Store the stems and mark the job completed; False if it was cancelled or deleted meanwhile."""
+    try:
+        with transaction.atomic():
+            locked = ProcessingJob.objects.select_for_update().filter(pk=job.pk, status=JobStatus.RUNNING).first()
+            if locked is None:
+                return False
+            audio_services.stems_store(job=locked, files=result.stems, output_format=locked.output_format)
+            locked.status, locked.progress, locked.finished_at = JobStatus.COMPLETED, 100, timezone.now()
+            locked.result_meta = result.meta
+            locked.save(update_fields=["status", "progress", "finished_at", "result_meta"])
+    except BaseException:
+        audio_services.stems_discard(job_id=job.pk)
+        raise
+    progress.send_status(locked)
+    logger.info("Completed job %s", job.id)
+    return True
+
+
+def job_fail(*, job: ProcessingJob, message: str, code: str) -> None:
+    with transaction.atomic():
+        locked = ProcessingJob.objects.select_for_update().filter(pk=job.pk, status=JobStatus.RUNNING).first()
+        if locked is not None:
+            _fail_locked(locked, message, code)
+
+
+def _fail_locked(job: ProcessingJob, message: str, code: str) -> None:
+    job.status, job.error_message, job.error_code = JobStatus.FAILED, message, code
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "error_message", "error_code", "finished_at"])
+    transaction.on_commit(lambda: progress.send_status(job))
+    logger.warning("Job %s failed (%s): %s", job.id, code, message)
+
+
+def jobs_recover_stale() -> int:
+    """Requeue running jobs whose worker stopped reporting (once), or fail them.
+
+    Returns how many were recovered. Safe to run from several workers at once.
+    """
+    cutoff = timezone.now() - timedelta(seconds=settings.JOB_STALE_SECONDS)
+    recovered = 0
+    for job in ProcessingJob.objects.filter(status=JobStatus.RUNNING, heartbeat_at__lt=cutoff):
+        with transaction.atomic():
+            locked = ProcessingJob.objects.select_for_update().filter(
+                pk=job.pk, status=JobStatus.RUNNING, heartbeat_at__lt=cutoff).first()
+            if locked is None:
+                continue
+            recovered += 1
+            if locked.attempts >= MAX_ATTEMPTS:
+                _fail_locked(locked, "The worker running this job stopped twice, so it was given up.",
+                             "worker_lost")
+                continue
+            locked.status, locked.progress = JobStatus.QUEUED, 0
+            locked.save(update_fields=["status", "progress"])
+            logger.warning("Job %s lost its worker; queued again", locked.id)
+            transaction.on_commit(lambda job=locked: (_enqueue(job), progress.send_status(job)))
+    return recovered

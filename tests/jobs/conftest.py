@@ -1,0 +1,136 @@
+"""A real Celery worker on the test Redis and the test database, and what it needs.
+
+The Demucs repository holds RANDOMLY INITIALISED weights of real architectures
+(audio.engines.local.random_repo): these tests check the job machinery, not
+separation quality. `htdemucs` is mapped to demucs' tiny unittest network so jobs
+are quick; `mdx_extra` gets the real HTDemucs architecture for jobs that must
+run long enough to be killed or cancelled.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import redis
+import soundfile
+from django.db import connection
+
+from audio import services as audio_services
+from audio.engines.local.random_repo import build_repo
+from jobs.models import ProcessingJob
+from tests.audio.files import temporary_upload
+from tests.launched_app import BASE_DIR
+
+FAST_MODEL, SLOW_MODEL = "htdemucs", "mdx_extra"
+
+
+@pytest.fixture(scope="session")
+def jobs_demucs_repo(tmp_path_factory) -> Path:
+    return build_repo(tmp_path_factory.mktemp("jobs-demucs-repo"), {FAST_MODEL: "unittest", SLOW_MODEL: "htdemucs"})
+
+
+def database_url() -> str:
+    """The test database, as a URL the worker process can use."""
+    s = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{s['NAME']}"
+    return f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+class Worker:
+    def __init__(self, env: dict[str, str], log: Path):
+        self.log_path = log
+        self._log = log.open("a")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "soundforge", "worker", "--concurrency", env["CELERY_CONCURRENCY"],
+             "--loglevel", "INFO", "-n", f"test-{time.monotonic_ns()}@%h", "--without-gossip", "--without-mingle"],
+            cwd=BASE_DIR, env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def wait_ready(self, timeout: float = 60) -> "Worker":
+        deadline = time.monotonic() + timeout
+        while " ready." not in self.log():
+            assert self.process.poll() is None, self.log()
+            assert time.monotonic() < deadline, self.log()
+            time.sleep(0.2)
+        return self
+
+    def kill(self) -> None:
+        """SIGKILL to the worker and everything it started, as a crash would."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                pass
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.process.wait()
+        self._log.close()
+
+
+@pytest.fixture
+def start_worker(transactional_db, redis_url, uploads_dir, jobs_demucs_repo, tmp_path):
+    """Start real Celery workers (concurrency 2) sharing the test DB, Redis and uploads."""
+    redis.Redis.from_url(redis_url).flushdb()
+    workers: list[Worker] = []
+
+    def start(**extra: str) -> Worker:
+        env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+        env.update(DATABASE_URL=database_url(), REDIS_URL=redis_url, UPLOADS_DIR=str(uploads_dir),
+                   DEMUCS_MODEL_DIR=str(jobs_demucs_repo), CELERY_CONCURRENCY="2", JOB_STALE_SECONDS="4",
+                   PYTHONUNBUFFERED="1", **extra)
+        workers.append(Worker(env, tmp_path / f"worker-{len(workers)}.log").wait_ready())
+        return workers[-1]
+
+    yield start
+    for worker in workers:
+        worker.stop()
+
+
+def write_music(path: Path, seconds: float, seed: int = 0) -> Path:
+    rng = np.random.default_rng(seed)
+    t = np.arange(int(seconds * 44100)) / 44100
+    tone = sum(np.sin(2 * np.pi * f * t) for f in rng.uniform(110, 660, size=3))
+    data = np.stack([0.2 * tone, 0.15 * tone], axis=1) + 0.01 * rng.standard_normal((len(t), 2))
+    soundfile.write(str(path), data.astype(np.float32), 44100, subtype="PCM_16")
+    return path
+
+
+@pytest.fixture
+def make_track(tmp_path):
+    """A real stored track of ``seconds`` of music for ``owner``."""
+    def make(owner, seconds: float = 2.0, seed: int = 0):
+        path = write_music(tmp_path / f"music-{seed}.wav", seconds, seed)
+        track, _ = audio_services.track_create(owner=owner, upload=temporary_upload(path))
+        return track
+    return make
+
+
+def wait_for(predicate, timeout: float = 90, interval: float = 0.2, message: str = ""):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {message or predicate}")
+
+
+def job_status(job: ProcessingJob) -> str:
+    job.refresh_from_db()
+    return job.status
