@@ -129,6 +129,9 @@ JOB_STALE_SECONDS = env.int("JOB_STALE_SECONDS", default=20)
 DEMUCS_MODEL_DIR = env.str("DEMUCS_MODEL_DIR", default="") or None
 DEMUCS_TIMEOUT = env.int("DEMUCS_TIMEOUT", default=300)
 SEPARATION_DEVICE = env.str("SEPARATION_DEVICE", default="auto")
+LALALAI_BASE_URL = env.str("LALALAI_BASE_URL", default="https://www.lalal.ai/api/v1/")
+# The installation's lalal.ai licence, used for users who have not set their own.
+SYSTEM_LALALAI_ACTIVATION_KEY = env.str("SYSTEM_LALALAI_ACTIVATION_KEY", default="")
 
 CHANNEL_LAYERS = {
     "default": {

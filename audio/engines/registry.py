@@ -20,8 +20,15 @@ def _local() -> Engine:
                        model_dir=settings.DEMUCS_MODEL_DIR, device=settings.SEPARATION_DEVICE)
 
 
-FACTORIES: dict[str, Callable[[], Engine]] = {"local": _local}
-ENGINE_LABELS = {"local": "Local (Demucs / Spleeter)"}
+def _lalalai() -> Engine:
+    from audio.engines.lalalai import LalalaiEngine
+
+    return LalalaiEngine(base_url=settings.LALALAI_BASE_URL, redis_url=settings.REDIS_URL,
+                         system_key=settings.SYSTEM_LALALAI_ACTIVATION_KEY or None)
+
+
+FACTORIES: dict[str, Callable[[], Engine]] = {"local": _local, "lalalai": _lalalai}
+ENGINE_LABELS = {"local": "Local (Demucs / Spleeter)", "lalalai": "lalal.ai cloud"}
 _instances: dict[str, Engine] = {}
 _lock = threading.Lock()
 
