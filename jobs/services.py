@@ -24,11 +24,15 @@ MAX_ATTEMPTS = 2  # the first run and one retry after a worker died
 
 
 class JobRejected(Exception):
-    """The job cannot be created; ``message`` is for the user."""
+    """The job cannot be created as asked; ``message`` is for the user."""
 
     def __init__(self, message: str):
         super().__init__(message)
         self.message = message
+
+
+class JobLimitReached(JobRejected):
+    """The user already has MAX_ACTIVE_JOBS_PER_USER jobs queued or running."""
 
 
 def _validate(*, engine: str, model: str, stems_mode: str, output_format: str) -> None:
@@ -65,7 +69,7 @@ def job_create(*, user, track: Track, engine: str, model: str, stems_mode: str =
             return same
         limit = settings.MAX_ACTIVE_JOBS_PER_USER
         if ProcessingJob.objects.filter(user=user, status__in=ACTIVE_STATUSES).count() >= limit:
-            raise JobRejected(f"You already have {limit} jobs queued or running; wait for one to "
+            raise JobLimitReached(f"You already have {limit} jobs queued or running; wait for one to "
                               "finish or cancel one.")
         job = ProcessingJob.objects.create(**spec, celery_task_id=uuid.uuid4().hex)
         transaction.on_commit(lambda: _enqueue(job))

@@ -24,7 +24,8 @@ def job_create(request: HttpRequest, track_id) -> HttpResponse:
     try:
         job = services.job_create(user=request.user, track=track, **form.cleaned_data)
     except services.JobRejected as exc:
-        return JsonResponse({"error": exc.message}, status=409) if _wants_json(request) else _back(request, exc.message)
+        status = 409 if isinstance(exc, services.JobLimitReached) else 400
+        return JsonResponse({"error": exc.message}, status=status) if _wants_json(request) else _back(request, exc.message)
     if _wants_json(request):
         return JsonResponse({"job": job_payload(job)}, status=201 if job.status == "queued" else 200)
     messages.success(request, f"Separation of “{track.title}” is {job.status}.")

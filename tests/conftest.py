@@ -27,12 +27,17 @@ def uploads_dir(settings, tmp_path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def redis_url(tmp_path_factory) -> str:
-    """A private redis-server for the test session, stopped at the end."""
+def redis_server(tmp_path_factory) -> PrivateRedis:
+    """A private redis-server for the test session (append-only file on), stopped at the end."""
     server = PrivateRedis(port=free_port(), data_dir=tmp_path_factory.mktemp("redis"))
     server.start()
-    yield server.url
+    yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_url(redis_server) -> str:
+    return redis_server.url
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -28,7 +28,7 @@
     var name = el("span", { class: "stem-name", text: stem.stem_type });
     var player = el("audio", { controls: "", preload: "none", src: stem.file_url, "data-stem": stem.stem_type });
     var link = el("a", { href: stem.export_url, class: "stem-download", download: "", text: "Download" });
-    return el("li", { class: "stem" }, [name, player, link]);
+    return el("li", { class: "stem" }, [name, link, player]);
   }
 
   function jobPanel(job) {
