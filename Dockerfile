@@ -10,4 +10,4 @@ RUN pip install --no-cache-dir -r requirements.txt \
 COPY . .
 RUN DEBUG=0 SECRET_KEY=build-only python manage.py collectstatic --noinput
 EXPOSE 8000
-CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "soundforge.asgi:application"]
+CMD ["uvicorn", "soundforge.asgi:application", "--host", "0.0.0.0", "--port", "8000"]

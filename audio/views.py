@@ -1,4 +1,4 @@
-"""Library pages: list, upload, detail, delete, cover art and the original file."""
+"""Library pages: list, upload, delete, cover art and the original file (the track page is jobs' studio)."""
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
@@ -13,6 +13,7 @@ from audio.decoding import AudioRejected
 from audio.export import zip_stream
 from audio.file_responses import ranged_file_response
 from audio.storage import uploads_path
+from audio.streaming import iterate_in_thread
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -56,12 +57,6 @@ def track_upload(request: HttpRequest) -> HttpResponse:
     for error in errors:
         messages.error(request, f"{error['file']}: {error['message']}" if error["file"] else error["message"])
     return redirect("library")
-
-
-@require_GET
-def track_detail(request: HttpRequest, track_id) -> HttpResponse:
-    track = selectors.track_get(owner=request.user, track_id=track_id)
-    return render(request, "audio/track_detail.html", {"track": track})
 
 
 @require_POST
@@ -110,6 +105,6 @@ def stems_zip(request: HttpRequest, track_id) -> HttpResponse:
     track, stems = selectors.latest_stems(owner=request.user, track_id=track_id)
     base = slugify(track.title) or "track"
     files = [(f"{base}/{stem.file_name}", uploads_path(stem.file_path)) for stem in stems]
-    response = StreamingHttpResponse(zip_stream(files), content_type="application/zip")
+    response = StreamingHttpResponse(iterate_in_thread(zip_stream(files)), content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{base}-stems.zip"'
     return response

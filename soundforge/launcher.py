@@ -87,8 +87,8 @@ def run(stop: threading.Event) -> int:
         children.append(_spawn([python, "-m", "celery", "-A", "soundforge", "worker",
                                 "--concurrency", env.get("CELERY_CONCURRENCY", "2"),
                                 "--loglevel", "INFO", "-n", f"soundforge-{os.getpid()}@%h"], env))
-        children.append(_spawn([python, "-m", "daphne", "-b", host, "-p", port,
-                                "soundforge.asgi:application"], env))
+        children.append(_spawn([python, "-m", "uvicorn", "soundforge.asgi:application", "--host", host,
+                                "--port", port, "--no-access-log"], env))
         if _wait_for_http(f"http://{host}:{port}/healthz", children, stop):
             print(f"SoundForge is running at http://{host}:{port}/  (Ctrl-C stops it)", flush=True)
         while not stop.is_set():

@@ -24,7 +24,6 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "daphne",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -33,6 +32,10 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "channels",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "audio",
     "jobs",
 ]
@@ -44,6 +47,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "soundforge.api.TokenAuthMiddleware",  # API tokens also open file and export URLs
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -132,11 +136,49 @@ SEPARATION_DEVICE = env.str("SEPARATION_DEVICE", default="auto")
 LALALAI_BASE_URL = env.str("LALALAI_BASE_URL", default="https://www.lalal.ai/api/v1/")
 # The installation's lalal.ai licence, used for users who have not set their own.
 SYSTEM_LALALAI_ACTIVATION_KEY = env.str("SYSTEM_LALALAI_ACTIVATION_KEY", default="")
+# Users' lalal.ai keys are encrypted at rest under a key derived from this value
+# (any long random string); when unset, from SECRET_KEY. Changing it makes saved keys unreadable.
+SETTINGS_ENCRYPTION_KEY = env.str("SETTINGS_ENCRYPTION_KEY", default="")
+
+# JSON API (/api/): token or session auth, JSON errors, OpenAPI schema at /api/schema/.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.MultiPartParser",
+        "rest_framework.parsers.FormParser",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "soundforge.api.api_exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "SoundForge API",
+    "DESCRIPTION": "Tracks, separation jobs, settings and the lalal.ai account of the signed-in user.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "EngineEnum": "jobs.user_settings.ENGINES",
+        "StemsModeEnum": "audio.engines.base.STEMS_MODES",
+        "OutputFormatEnum": "audio.engines.base.OUTPUT_FORMATS",
+    },
+}
 
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL]},
+        # The layer's idle receive blocks in Redis for 5 s; redis-py 8's default 5 s
+        # socket timeout would cut every idle websocket, so allow longer.
+        "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 15}]},
     },
 }
 

@@ -1,6 +1,7 @@
 """Fixtures shared by the whole suite: private upload folders, users, a real Redis."""
 from __future__ import annotations
 
+import copy
 import socket
 from pathlib import Path
 
@@ -51,8 +52,9 @@ def _celery_publishes_to_test_redis(redis_url):
 @pytest.fixture(autouse=True)
 def _redis_settings(settings, redis_url):
     settings.REDIS_URL = settings.CELERY_BROKER_URL = redis_url
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer",
-                                           "CONFIG": {"hosts": [redis_url]}}}
+    layers = copy.deepcopy(settings.CHANNEL_LAYERS)
+    layers["default"]["CONFIG"]["hosts"][0]["address"] = redis_url
+    settings.CHANNEL_LAYERS = layers
 
 
 @pytest.fixture

@@ -53,11 +53,11 @@ class LaunchedApp:
         return self.tmp / "uploads"
 
     def start(self, timeout: float = 90) -> None:
-        database_url, self._drop_database = database_url_for(self.tmp)
+        self.database_url, self._drop_database = database_url_for(self.tmp)
         env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DJANGO_SETTINGS_MODULE")}
         env.update(PORT=str(self.port), PRIVATE_REDIS_PORT=str(self.redis_port),
                    PRIVATE_REDIS_DIR=str(self.tmp / "redis"), UPLOADS_DIR=str(self.uploads_dir),
-                   DATABASE_URL=database_url, PYTHONUNBUFFERED="1", **self.extra_env)
+                   DATABASE_URL=self.database_url, PYTHONUNBUFFERED="1", **self.extra_env)
         self.log_path = self.tmp / "app.log"
         self._log = self.log_path.open("w")
         self.process = subprocess.Popen([sys.executable, "-m", "soundforge.launcher"], cwd=BASE_DIR,

@@ -47,12 +47,12 @@ def test_owner_gets_the_original_with_range(client, user, alices_track, uploads_
     client.force_login(user)
     original = (uploads_dir / alices_track.file_path).read_bytes()
     whole = client.get(f"/files/tracks/{alices_track.id}/original")
-    assert b"".join(whole.streaming_content) == original
+    assert b"".join(whole) == original
     part = client.get(f"/files/tracks/{alices_track.id}/original", HTTP_RANGE="bytes=10-99")
     assert part.status_code == 206
     assert part["Content-Range"] == f"bytes 10-99/{len(original)}"
-    assert b"".join(part.streaming_content) == original[10:100]
+    assert b"".join(part) == original[10:100]
     suffix = client.get(f"/files/tracks/{alices_track.id}/original", HTTP_RANGE="bytes=-16")
-    assert b"".join(suffix.streaming_content) == original[-16:]
+    assert b"".join(suffix) == original[-16:]
     beyond = client.get(f"/files/tracks/{alices_track.id}/original", HTTP_RANGE=f"bytes={len(original)}-")
     assert beyond.status_code == 416

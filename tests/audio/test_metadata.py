@@ -37,7 +37,7 @@ def test_tags_and_attached_picture(user_client, user, tone, cover, tmp_path, upl
     assert (track.sample_rate, track.channels) == (44100, 2)
     art = user_client.get(f"/tracks/{track.id}/cover")
     assert art.status_code == 200
-    body = b"".join(art.streaming_content)
+    body = b"".join(art)
     assert art["Content-Type"] == track.cover_mime
     assert body == (uploads_dir / track.cover_path).read_bytes()
     assert body[:4] in (b"\x89PNG", b"\xff\xd8\xff\xe0", b"\xff\xd8\xff\xdb", b"\xff\xd8\xff\xfe")
@@ -51,7 +51,7 @@ def test_ogg_vorbis_tags_and_picture_block(user_client, user, tone, cover, tmp_p
     assert (track.title, track.artist, track.album) == (TAGS["title"], TAGS["artist"], TAGS["album"])
     assert track.cover_mime == "image/png"
     art = user_client.get(f"/tracks/{track.id}/cover")
-    assert b"".join(art.streaming_content) == cover.read_bytes()
+    assert b"".join(art) == cover.read_bytes()
 
 
 def test_wav_info_tags(user_client, user, tone, tmp_path):

@@ -26,7 +26,7 @@ def completed_job(user, tmp_path):
 
 
 def body(response) -> bytes:
-    return b"".join(response.streaming_content)
+    return b"".join(response)
 
 
 def test_stem_rows_describe_their_files(completed_job, uploads_dir):

@@ -1,0 +1,145 @@
+"""Every failure path of the local engine, each followed by a successful request
+on the same engine (same supervisor). Random-weight models: machinery only."""
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+
+import pytest
+
+from audio.engines.base import (
+    EngineCancelled,
+    EngineProtocolError,
+    EngineRejectedInput,
+    EngineTimeout,
+    EngineUnavailable,
+)
+from audio.engines.local.random_repo import build_repo
+from tests.audio.engines.local.conftest import REPO_LAYOUT, run
+
+
+def assert_recovers(engine, music, tmp_path, model: str = "mdx_extra") -> None:
+    result, steps = run(engine, music(seconds=1.0, name="after.wav"), tmp_path / "after", model=model)
+    assert steps == list(range(0, 101, 10))
+    assert all(path.is_file() for path in result.stems.values())
+
+
+def later(seconds: float, action) -> threading.Thread:
+    thread = threading.Thread(target=lambda: (time.sleep(seconds), action()), daemon=True)
+    thread.start()
+    return thread
+
+
+@pytest.fixture(scope="module")
+def engine(demucs_repo, fault_file):
+    from audio.engines.local.engine import LocalEngine
+    from audio.engines.local.runner import FAULT_FILE_ENV
+
+    engine = LocalEngine(concurrency=1, timeout=8, model_dir=demucs_repo,
+                         env={FAULT_FILE_ENV: str(fault_file)})
+    yield engine
+    engine.close()
+
+
+def test_unknown_model_is_refused_before_any_work(make_engine, music, tmp_path):
+    engine = make_engine()
+    with pytest.raises(EngineRejectedInput, match="Unknown local model 'demucs_unittest'"):
+        run(engine, music(), tmp_path / "out", model="demucs_unittest")
+    assert engine.supervisor.pid is None  # no runner was even started
+    assert not (tmp_path / "out").exists()
+    assert_recovers(engine, music, tmp_path)
+
+
+def test_unreadable_input_is_rejected(engine, music, tmp_path):
+    broken = tmp_path / "broken.wav"
+    broken.write_bytes(b"RIFF but not really a wave file" * 10)
+    with pytest.raises(EngineRejectedInput, match="Cannot read broken.wav"):
+        run(engine, broken, tmp_path / "out")
+    assert list((tmp_path / "out").iterdir()) == []
+    assert_recovers(engine, music, tmp_path)
+
+
+def test_missing_weights_fail_fast_then_work_once_provided(make_engine, music, tmp_path):
+    empty_repo = tmp_path / "repo"
+    empty_repo.mkdir()
+    engine = make_engine(model_dir=empty_repo)
+    started = time.monotonic()
+    with pytest.raises(EngineUnavailable, match="DEMUCS_MODEL_DIR") as failure:
+        run(engine, music(), tmp_path / "out")
+    assert time.monotonic() - started < 5
+    assert ".yaml" in failure.value.message
+    build_repo(empty_repo, {"mdx_extra": REPO_LAYOUT["mdx_extra"]})
+    assert_recovers(engine, music, tmp_path)
+
+
+def test_missing_weights_without_model_dir_fail_fast_offline(make_engine, music, tmp_path):
+    # An empty torch hub cache and no DEMUCS_MODEL_DIR: Demucs would try the
+    # network; this machine is offline, and the job must fail within 5 s.
+    engine = make_engine(model_dir=None, env={"TORCH_HOME": str(tmp_path / "torch")})
+    started = time.monotonic()
+    with pytest.raises(EngineUnavailable, match="torch hub cache"):
+        run(engine, music(), tmp_path / "out", model="htdemucs")
+    assert time.monotonic() - started < 5
+    assert_recovers(engine, music, tmp_path, model="spleeter_2stems")
+
+
+def test_garbage_on_stdout_is_a_protocol_error(engine, music, tmp_path, fault_file):
+    fault_file.write_text("garbage")
+    with pytest.raises(EngineProtocolError, match="invalid message"):
+        run(engine, music(), tmp_path / "out")
+    assert list((tmp_path / "out").iterdir()) == []
+    assert_recovers(engine, music, tmp_path)
+
+
+def test_stalled_runner_times_out_and_is_replaced(engine, music, tmp_path, fault_file):
+    run(engine, music(seconds=1.0, name="warm.wav"), tmp_path / "warm")  # runner started
+    pid = engine.supervisor.pid
+    fault_file.write_text("hang")
+    started = time.monotonic()
+    with pytest.raises(EngineTimeout, match="no progress for 8 s"):
+        run(engine, music(), tmp_path / "out")
+    assert 8 <= time.monotonic() - started < 11
+    assert engine.supervisor.pid is None  # killed
+    assert list((tmp_path / "out").iterdir()) == []
+    assert_recovers(engine, music, tmp_path)
+    assert engine.supervisor.pid != pid
+
+
+def test_cancel_stops_a_running_separation_cooperatively(engine, music, tmp_path):
+    run(engine, music(seconds=1.0, name="warm.wav"), tmp_path / "warm")
+    pid = engine.supervisor.pid
+    cancel = threading.Event()
+    cancelled_at = []
+    later(2.0, lambda: (cancelled_at.append(time.monotonic()), cancel.set()))
+    with pytest.raises(EngineCancelled):
+        run(engine, music(seconds=60.0), tmp_path / "out", cancel=cancel)
+    assert time.monotonic() - cancelled_at[0] < 2
+    assert engine.supervisor.pid == pid  # the runner stopped the job itself and lives on
+    assert list((tmp_path / "out").iterdir()) == []
+    assert_recovers(engine, music, tmp_path)
+    assert engine.supervisor.pid == pid
+
+
+def test_cancel_kills_a_runner_that_does_not_listen(engine, music, tmp_path, fault_file):
+    fault_file.write_text("hang")
+    cancel = threading.Event()
+    cancelled_at = []
+    later(1.0, lambda: (cancelled_at.append(time.monotonic()), cancel.set()))
+    with pytest.raises(EngineCancelled):
+        run(engine, music(), tmp_path / "out", cancel=cancel)
+    assert time.monotonic() - cancelled_at[0] < 2
+    assert engine.supervisor.pid is None
+    assert_recovers(engine, music, tmp_path)
+
+
+def test_runner_killed_mid_job_fails_the_job_and_is_restarted(engine, music, tmp_path):
+    run(engine, music(seconds=1.0, name="warm.wav"), tmp_path / "warm")
+    pid = engine.supervisor.pid
+    later(1.5, lambda: os.kill(pid, signal.SIGKILL))
+    with pytest.raises(EngineUnavailable, match="separation process crashed"):
+        run(engine, music(seconds=60.0), tmp_path / "out")
+    assert list((tmp_path / "out").iterdir()) == []
+    assert_recovers(engine, music, tmp_path)
+    assert engine.supervisor.pid not in (None, pid)
