@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import shutil
 import threading
+from dataclasses import replace
 
 from django.db import close_old_connections
 
@@ -17,6 +18,8 @@ from audio.engines.registry import get_engine
 from audio.storage import uploads_path
 from jobs import services
 from jobs.models import ProcessingJob
+from jobs.preview import preview_request
+from jobs.user_settings import LALALAI, lalalai_key_get
 
 logger = logging.getLogger(__name__)
 WATCH_SECONDS = 0.5
@@ -45,9 +48,11 @@ def _request(job: ProcessingJob) -> SeparationRequest:
     work_dir = uploads_path(f"stems/.work-{job.id}")
     shutil.rmtree(work_dir, ignore_errors=True)  # what a dead worker left
     work_dir.mkdir(parents=True)
+    # The owner's own lalal.ai key; without one the engine uses the installation's key.
+    license_key = lalalai_key_get(user=job.user) if job.engine == LALALAI else None
     return SeparationRequest(input_path=uploads_path(job.track.file_path), work_dir=work_dir,
                              model=job.model, stems=job.stems_mode, output_format=job.output_format,
-                             options=job.options)
+                             options=job.options, license_key=license_key)
 
 
 def job_execute(*, job_id) -> None:
@@ -60,8 +65,12 @@ def job_execute(*, job_id) -> None:
     request = _request(job)
     watcher.start()
     try:
+        facts = {}
+        if job.preview:
+            request, facts = preview_request(job=job, request=request, cancel=cancel)
         result = get_engine(job.engine).separate(
             request, progress=lambda percent: services.job_set_progress(job=job, percent=percent), cancel=cancel)
+        result = replace(result, meta={**result.meta, **facts})
         if not services.job_complete(job=job, result=result):
             logger.info("Job %s ended while separating; its result was dropped", job.id)
     except EngineCancelled:

@@ -4,8 +4,6 @@ from django import forms
 from audio.engines.base import OUTPUT_FORMATS
 from audio.engines.registry import ENGINE_LABELS, engine_names
 
-# Until a settings page exists, everyone starts from these.
-DEFAULTS = {"engine": "local", "model": "htdemucs", "stems_mode": "all", "output_format": "wav"}
 STEMS_LABELS = {"all": "All stems", "two": "Two stems: vocals + instrumental"}
 
 
@@ -14,6 +12,7 @@ class SeparateForm(forms.Form):
     model = forms.CharField(max_length=40)
     stems_mode = forms.ChoiceField(choices=list(STEMS_LABELS.items()))
     output_format = forms.ChoiceField(choices=[(f, f.upper()) for f in OUTPUT_FORMATS])
+    preview = forms.BooleanField(required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -55,3 +55,34 @@ class ProcessingJob(models.Model):
         if self.started_at and self.finished_at:
             return (self.finished_at - self.started_at).total_seconds()
         return None
+
+
+class UserSettings(models.Model):
+    """A user's separation defaults and lalal.ai account; read through jobs.user_settings.
+
+    The lalal.ai key is stored only encrypted (jobs.secret_box); an empty
+    ``lalalai_stems`` means every stem lalal.ai can split in one go.
+    """
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True,
+                                related_name="separation_settings")
+    engine = models.CharField(max_length=20, default="local")
+    local_model = models.CharField(max_length=40, default="htdemucs")
+    stems_mode = models.CharField(max_length=10, default="all")
+    output_format = models.CharField(max_length=8, default="wav")
+    lalalai_key_encrypted = models.TextField(blank=True)
+    lalalai_splitter = models.CharField(max_length=20, default="auto")
+    lalalai_dereverb = models.BooleanField(default=False)
+    lalalai_extraction_level = models.CharField(max_length=20, default="deep_extraction")
+    lalalai_stems = models.JSONField(default=list, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "user settings"
+
+    def __str__(self) -> str:
+        return f"settings of {self.user_id}"
+
+    @property
+    def has_lalalai_key(self) -> bool:
+        return bool(self.lalalai_key_encrypted)

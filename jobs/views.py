@@ -8,6 +8,7 @@ from audio.selectors import track_get
 from jobs import selectors, services
 from jobs.forms import SeparateForm
 from jobs.payloads import job_payload
+from jobs.user_settings import separation_options
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -22,7 +23,8 @@ def job_create(request: HttpRequest, track_id) -> HttpResponse:
         message = "; ".join(f"{field}: {' '.join(errors)}" for field, errors in form.errors.items())
         return JsonResponse({"error": message}, status=400) if _wants_json(request) else _back(request, message)
     try:
-        job = services.job_create(user=request.user, track=track, **form.cleaned_data)
+        options = separation_options(user=request.user, engine=form.cleaned_data["engine"])
+        job = services.job_create(user=request.user, track=track, options=options, **form.cleaned_data)
     except services.JobRejected as exc:
         status = 409 if isinstance(exc, services.JobLimitReached) else 400
         return JsonResponse({"error": exc.message}, status=status) if _wants_json(request) else _back(request, exc.message)

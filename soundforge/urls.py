@@ -9,6 +9,7 @@ urlpatterns = [
     path("signup/", views.signup, name="signup"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("api/", include("soundforge.api_urls")),
     path("admin/", admin.site.urls),
     path("", include("audio.urls")),
     path("", include("jobs.urls")),

@@ -36,6 +36,7 @@
     var head = el("p", { class: "job-status" });
     head.appendChild(el("strong", { text: STATUS_WORDS[job.status] || job.status }));
     head.appendChild(document.createTextNode(" · " + job.model + (job.stems_mode === "two" ? " · vocals/instrumental" : "")));
+    if (job.preview) head.appendChild(el("span", { class: "preview-badge", text: previewLabel(job) }));
     panel.appendChild(head);
     if (job.status === "queued" || job.status === "running") {
       var bar = el("progress", { max: "100", class: "job-progress", "aria-label": "Separation progress" });
@@ -47,10 +48,30 @@
     } else if (job.status === "completed") {
       panel.appendChild(el("ul", { class: "stems" }, job.stems.map(stemRow)));
       if (job.zip_url) panel.appendChild(el("a", { href: job.zip_url, class: "zip-download", download: "", text: "Download all (ZIP)" }));
+      if (job.preview) {
+        var full = el("button", { type: "button", class: "small full-run", text: "Separate the full track" });
+        full.addEventListener("click", function () { startFullRun(job, full); });
+        panel.appendChild(full);
+      }
     } else if (job.error) {
       panel.appendChild(el("p", { class: "job-error", text: job.error }));
     }
     return panel;
+  }
+
+  function previewLabel(job) {
+    var start = job.result && job.result.preview_start_seconds;
+    return start === undefined ? "Preview (60 s)" : "Preview from " + window.SoundForge.formatDuration(start);
+  }
+
+  function startFullRun(job, button) {
+    var body = new FormData();
+    ["engine", "model", "stems_mode", "output_format"].forEach(function (key) { body.append(key, job[key]); });
+    button.disabled = true;
+    post("/tracks/" + job.track_id + "/separate", body).then(function (result) {
+      if (result.ok) show(result.json.job);
+      else { button.disabled = false; button.textContent = result.json.error || "Could not start"; }
+    });
   }
 
   function show(job) {
@@ -104,6 +125,7 @@
     fillModels(d.engine, d.model);
     form.querySelector('input[name=stems_mode][value="' + d.stems_mode + '"]').checked = true;
     form.elements.output_format.value = d.output_format;
+    form.elements.preview.checked = !!d.preview;
     errorLine.textContent = "";
     dialog.showModal();
   }

@@ -1,0 +1,1 @@
+"""The JSON API of jobs, settings and the lalal.ai account."""
