@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from audio.decoding import AudioInfo, inspect_audio, probe_seconds
 from audio.models import Stem, Track
 from audio.storage import remove_folder, uploads_path
+from audio.waveforms import WaveformsUnavailable, waveforms_store
 
 logger = logging.getLogger(__name__)
 COVER_EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/bmp": "bmp", "image/webp": "webp"}
@@ -102,6 +103,8 @@ def stems_store(*, job, files: dict[str, Path], output_format: str) -> list[Stem
 
     Call inside the transaction that completes the job: if it rolls back, the
     folder is removed again by the caller's cleanup (see ``stems_discard``).
+    The waveforms and stem loudness (audio.waveforms) are stored beside the stems;
+    if a file cannot be decoded for them, they are tried again on first view.
     """
     folder = uploads_path(f"stems/{job.id}")
     folder.mkdir(parents=True, exist_ok=True)
@@ -113,6 +116,11 @@ def stems_store(*, job, files: dict[str, Path], output_format: str) -> list[Stem
         stems.append(Stem(job=job, stem_type=stem_type, format=output_format,
                           duration_seconds=probe_seconds(target) or 0.0,
                           size_bytes=target.stat().st_size, file_path=relative))
+    try:
+        waveforms_store(job_id=job.id, original=uploads_path(job.track.file_path),
+                        stems={stem.stem_type: uploads_path(stem.file_path) for stem in stems})
+    except WaveformsUnavailable as exc:
+        logger.warning("%s; they will be drawn on first view", exc)
     return Stem.objects.bulk_create(stems)
 
 

@@ -17,3 +17,9 @@ def latest_jobs_by_track(*, user, track_ids) -> dict:
     for job in jobs.order_by("-created_at"):
         latest.setdefault(job.track_id, job)
     return latest
+
+
+def jobs_of_track(*, user, track) -> list[ProcessingJob]:
+    """The user's jobs of ``track``, newest first, with their stems."""
+    return list(ProcessingJob.objects.filter(user=user, track=track).prefetch_related("stems")
+                .order_by("-created_at"))
