@@ -2,20 +2,21 @@
 import logging
 import threading
 
+from django.conf import settings
 from django.db import DatabaseError, close_old_connections
 
 from jobs.services import jobs_recover_stale
 
 logger = logging.getLogger(__name__)
-INTERVAL_SECONDS = 5.0
 
 
 def _loop(stop: threading.Event) -> None:
-    while not stop.wait(INTERVAL_SECONDS):
+    interval = max(1.0, settings.JOB_STALE_SECONDS / 4)  # a dead worker's job waits at most 1.25x stale
+    while not stop.wait(interval):
         try:
             jobs_recover_stale()
         except DatabaseError:
-            logger.exception("Recovering stale jobs failed; trying again in %ss", INTERVAL_SECONDS)
+            logger.exception("Recovering stale jobs failed; trying again in %ss", interval)
         finally:
             close_old_connections()
 

@@ -1,6 +1,8 @@
 """Fixtures shared by the whole suite: private upload folders, users, a real Redis."""
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import copy
 import socket
 from pathlib import Path
@@ -9,6 +11,13 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from soundforge.redis_server import PrivateRedis
+
+
+def run_async(coroutine):
+    """Run a coroutine to its end on a fresh event loop in its own thread (the
+    browser tests' Playwright keeps a loop running in the main thread)."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def free_port() -> int:

@@ -10,6 +10,7 @@ from audio.models import Stem
 from jobs import services
 from jobs.models import ProcessingJob
 from soundforge.asgi import application
+from tests.conftest import run_async
 from tests.jobs.conftest import FAST_MODEL, SLOW_MODEL, job_status, wait_for
 
 STEPS = list(range(0, 101, 10))
@@ -59,7 +60,7 @@ def run_with_sockets(users, body, until, timeout=120):
         for log in logs:
             await log.communicator.disconnect()
 
-    asyncio.run(main())
+    run_async(main())
     return logs
 
 

@@ -42,7 +42,7 @@ def test_preview_starts_at_the_first_vocals(start_worker, user, tmp_path):
 
 def test_preview_of_music_without_vocals_starts_at_the_beginning(start_worker, user, make_track):
     start_worker()
-    job = services.job_create(user=user, track=make_track(user, seconds=70.0), engine="local",
+    job = services.job_create(user=user, track=make_track(user, seconds=62.0), engine="local",
                               model=FAST_MODEL, preview=True)
     wait_for(lambda: job_status(job) in ("completed", "failed"), 240)
     assert job.status == "completed", job.error_message

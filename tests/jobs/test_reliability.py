@@ -13,7 +13,7 @@ from tests.jobs.test_pipeline import STEPS, run_with_sockets
 
 def test_a_worker_killed_mid_job_does_not_leave_it_running(start_worker, user, make_track):
     first = start_worker()
-    slow = services.job_create(user=user, track=make_track(user, seconds=20.0), engine="local", model=SLOW_MODEL)
+    slow = services.job_create(user=user, track=make_track(user, seconds=12.0), engine="local", model=SLOW_MODEL)
     wait_for(lambda: job_status(slow) == "running" and slow.progress >= 10, 120, message="slow job running")
     queued = [services.job_create(user=user, track=make_track(user, seed=seed), engine="local", model=FAST_MODEL)
               for seed in (1, 2)]

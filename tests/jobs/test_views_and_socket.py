@@ -1,22 +1,19 @@
 """The library page's job actions and the websocket's manners, without a worker."""
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import AnonymousUser
 
 from jobs.models import ProcessingJob
 from soundforge.asgi import application
+from tests.conftest import run_async
 
 ORIGIN = [(b"origin", b"http://127.0.0.1")]
-
 
 def separate(client, track, **fields):
     data = {"engine": "local", "model": "htdemucs", "stems_mode": "all", "output_format": "wav", **fields}
     return client.post(f"/tracks/{track.id}/separate", data, HTTP_ACCEPT="application/json")
-
 
 def test_separate_creates_a_queued_job(user_client, user, make_track, django_capture_on_commit_callbacks):
     track = make_track(user)
@@ -27,7 +24,6 @@ def test_separate_creates_a_queued_job(user_client, user, make_track, django_cap
     assert (job["status"], job["model"], job["stems_mode"], job["output_format"]) == \
         ("queued", "spleeter_2stems", "two", "mp3")
     assert len(callbacks) == 1, "the task is sent once the row is committed"
-
 
 @pytest.mark.parametrize("fields,message", [
     ({"model": "htdemucs_9000"}, "no model 'htdemucs_9000'"),
@@ -41,14 +37,12 @@ def test_bad_choices_are_refused_in_words(user_client, user, make_track, fields,
     assert message in response.json()["error"]
     assert not ProcessingJob.objects.exists()
 
-
 def test_over_the_limit_answers_409(user_client, user, make_track, settings):
     settings.MAX_ACTIVE_JOBS_PER_USER = 1
     separate(user_client, make_track(user, seed=1))
     response = separate(user_client, make_track(user, seed=2))
     assert response.status_code == 409
     assert "You already have 1 jobs queued or running" in response.json()["error"]
-
 
 def test_another_users_track_and_job_are_not_found(client, user, other_user, make_track):
     track = make_track(user)
@@ -60,14 +54,12 @@ def test_another_users_track_and_job_are_not_found(client, user, other_user, mak
     assert client.post(f"/jobs/{job_id}/cancel").status_code == 404
     assert ProcessingJob.objects.get(pk=job_id).status == "queued"
 
-
 def test_cancel_from_the_page(user_client, user, make_track):
     job_id = separate(user_client, make_track(user)).json()["job"]["id"]
     first = user_client.post(f"/jobs/{job_id}/cancel", HTTP_ACCEPT="application/json").json()
     assert first["cancelled"] is True and first["job"]["status"] == "cancelled"
     again = user_client.post(f"/jobs/{job_id}/cancel", HTTP_ACCEPT="application/json").json()
     assert again["cancelled"] is False
-
 
 def test_library_page_carries_jobs_and_models(user_client, user, make_track):
     track = make_track(user)
@@ -76,7 +68,6 @@ def test_library_page_carries_jobs_and_models(user_client, user, make_track):
     assert 'id="jobs-data"' in page and '"mdx_extra"' in page and "spleeter_2stems" in page
     assert "Separate Stems" in page
 
-
 def test_websocket_refuses_anonymous_users():
     async def connect():
         communicator = WebsocketCommunicator(application, "/ws/jobs/", headers=ORIGIN)
@@ -84,8 +75,7 @@ def test_websocket_refuses_anonymous_users():
         connected, code = await communicator.connect()
         return connected, code
 
-    assert asyncio.run(connect()) == (False, 4401)
-
+    assert run_async(connect()) == (False, 4401)
 
 def test_websocket_answers_client_messages_with_an_error(user):
     async def talk():
@@ -97,5 +87,5 @@ def test_websocket_answers_client_messages_with_an_error(user):
         await communicator.disconnect()
         return reply
 
-    reply = asyncio.run(talk())
+    reply = run_async(talk())
     assert reply["type"] == "error" and "only sends job events" in reply["message"]
