@@ -37,7 +37,7 @@ def engine(demucs_repo, fault_file):
     from audio.engines.local.engine import LocalEngine
     from audio.engines.local.runner import FAULT_FILE_ENV
 
-    engine = LocalEngine(concurrency=1, timeout=8, model_dir=demucs_repo,
+    engine = LocalEngine(concurrency=1, timeout=30, model_dir=demucs_repo,
                          env={FAULT_FILE_ENV: str(fault_file)})
     yield engine
     engine.close()
@@ -65,6 +65,8 @@ def test_missing_weights_fail_fast_then_work_once_provided(make_engine, music, t
     empty_repo = tmp_path / "repo"
     empty_repo.mkdir()
     engine = make_engine(model_dir=empty_repo)
+    # Start the runner first: the 5 s are for the failure, not for importing torch.
+    run(engine, music(name="first.wav"), tmp_path / "first", model="spleeter_2stems")
     started = time.monotonic()
     with pytest.raises(EngineUnavailable, match="DEMUCS_MODEL_DIR") as failure:
         run(engine, music(), tmp_path / "out")
@@ -78,6 +80,7 @@ def test_missing_weights_without_model_dir_fail_fast_offline(make_engine, music,
     # An empty torch hub cache and no DEMUCS_MODEL_DIR: Demucs would try the
     # network; this machine is offline, and the job must fail within 5 s.
     engine = make_engine(model_dir=None, env={"TORCH_HOME": str(tmp_path / "torch")})
+    run(engine, music(name="first.wav"), tmp_path / "first", model="spleeter_2stems")
     started = time.monotonic()
     with pytest.raises(EngineUnavailable, match="torch hub cache"):
         run(engine, music(), tmp_path / "out", model="htdemucs")
@@ -93,7 +96,8 @@ def test_garbage_on_stdout_is_a_protocol_error(engine, music, tmp_path, fault_fi
     assert_recovers(engine, music, tmp_path)
 
 
-def test_stalled_runner_times_out_and_is_replaced(engine, music, tmp_path, fault_file):
+def test_stalled_runner_times_out_and_is_replaced(make_engine, music, tmp_path, fault_file):
+    engine = make_engine(timeout=8)
     run(engine, music(seconds=1.0, name="warm.wav"), tmp_path / "warm")  # runner started
     pid = engine.supervisor.pid
     fault_file.write_text("hang")

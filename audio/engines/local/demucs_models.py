@@ -1,0 +1,201 @@
+"""Demucs models: loading without slow network retries, separation with progress.
+
+Weights come from ``model_dir`` (Demucs' local repository layout: ``<sig>-<hash>.th``
+files and ``<name>.yaml`` bags) when given, else from Demucs' legacy download
+location through the torch hub cache. The HuggingFace hub path of
+``demucs.pretrained.get_model`` is not used: offline it retries for about 25 s
+before failing, and a missing model must fail at once with a useful message.
+"""
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+from pathlib import Path
+from typing import Callable
+from urllib.parse import urlparse
+
+import demucs
+import torch
+import yaml
+from demucs.apply import BagOfModels, apply_model
+from demucs.pretrained import REMOTE_ROOT, ROOT_URL, get_model
+from demucs.repo import AnyModelRepo, BagOnlyRepo, LocalRepo, RemoteRepo
+
+from audio.engines.base import EngineUnavailable
+
+logger = logging.getLogger(__name__)
+
+# One "shift" only moves the input by a random offset (no averaging), so it buys
+# nothing over none, and costs a second full-length copy of the output in
+# apply_model: shifts=0 keeps peak memory down for long tracks.
+SHIFTS = 0
+OVERLAP = 0.25
+REACHABILITY_TIMEOUT = 3.0
+DOWNLOAD_SOCKET_TIMEOUT = 30.0
+HOW_TO_PROVIDE = (
+    "Set DEMUCS_MODEL_DIR to a folder holding the model's .th files and its <name>.yaml, "
+    "or pre-populate the torch hub cache (%s) with the files Demucs downloads."
+)
+
+
+class DemucsSeparator:
+    """A loaded Demucs model (or bag) with the runner's separator interface."""
+
+    def __init__(self, name: str, bag: BagOfModels, signatures: list[str], device: str):
+        self.name = name
+        self.bag = bag
+        self.device = device
+        self.version = f"demucs {demucs.__version__} {name} [{', '.join(signatures)}]"
+        self.samplerate = bag.samplerate
+        self.sources = tuple(bag.sources)
+
+    def separate(self, mix: torch.Tensor, progress: Callable[[float], None]) -> dict[str, torch.Tensor]:
+        """Separate a (2, n) float32 mix at ``samplerate``; ``progress`` gets 0..1.
+
+        Whatever ``progress`` raises aborts the separation and propagates.
+        """
+        # Demucs' own normalisation (as in demucs.separate), guarded for silence.
+        ref = mix.mean(0)
+        mean, std = ref.mean(), ref.std().clamp_min(1e-8)
+        tracker = BagProgress(self.bag, mix.shape[-1], progress)
+        # apply_model only calls back per chunk (several seconds of CPU each); a
+        # hook on every layer lets ``progress`` raise (cancel) within a layer's time.
+        hooks = [module.register_forward_pre_hook(tracker.on_layer)
+                 for module in self.bag.modules() if next(module.children(), None) is None]
+        try:
+            with torch.no_grad():
+                out = apply_model(
+                    self.bag, mix.sub(mean).div_(std)[None], shifts=SHIFTS, split=True,
+                    overlap=OVERLAP, device=self.device, callback=tracker.on_chunk,
+                )[0]
+        finally:
+            for hook in hooks:
+                hook.remove()
+        out.mul_(std).add_(mean)
+        return {source: out[index] for index, source in enumerate(self.sources)}
+
+
+class BagProgress:
+    """Turns apply_model's per-chunk callbacks into one monotonic fraction.
+
+    Each (bag member, shift) pass is an equal share; within a pass the fraction
+    is how far the finished chunk reaches into the input.
+    """
+
+    def __init__(self, bag: BagOfModels, length: int, report: Callable[[float], None]):
+        self.passes = len(bag.models) * max(1, SHIFTS)
+        self.strides = [int((1 - OVERLAP) * float(m.segment) * bag.samplerate) for m in bag.models]
+        self.length = max(1, length)
+        self.report = report
+        self.best = 0.0
+
+    def on_layer(self, *_: object) -> None:
+        self.report(self.best)
+
+    def on_chunk(self, info: dict) -> None:
+        if info.get("state") != "end":
+            self.report(self.best)
+            return
+        model = info["model_idx_in_bag"]
+        done_pass = model * max(1, SHIFTS) + info["shift_idx"]
+        within = min(1.0, (info["segment_offset"] + self.strides[model]) / self.length)
+        self.best = max(self.best, (done_pass + within) / self.passes)
+        self.report(self.best)
+
+
+def load_demucs(name: str, model_dir: Path | None, device: str) -> DemucsSeparator:
+    """Load ``name`` as a bag; raise EngineUnavailable when its weights are missing."""
+    if model_dir is not None:
+        signatures = _local_signatures(name, model_dir)
+        model = get_model(name, repo=model_dir)
+    else:
+        signatures, model = _load_remote(name)
+    bag = model if isinstance(model, BagOfModels) else BagOfModels([model])
+    bag.to(device)
+    return DemucsSeparator(name, bag, signatures, device)
+
+
+def _local_signatures(name: str, model_dir: Path) -> list[str]:
+    if not model_dir.is_dir():
+        raise EngineUnavailable(
+            f"DEMUCS_MODEL_DIR={model_dir} is not a folder. " + HOW_TO_PROVIDE % torch.hub.get_dir()
+        )
+    models = LocalRepo(model_dir)
+    bags = BagOnlyRepo(model_dir, models)
+    if models.has_model(name):
+        return [name]
+    if not bags.has_model(name):
+        raise EngineUnavailable(
+            f"No weights for model {name!r} in DEMUCS_MODEL_DIR={model_dir} ({name}.yaml is missing). "
+            + HOW_TO_PROVIDE % torch.hub.get_dir()
+        )
+    signatures = _bag_signatures(model_dir / f"{name}.yaml")
+    missing = [sig for sig in signatures if not models.has_model(sig)]
+    if missing:
+        raise EngineUnavailable(
+            f"Model {name!r} needs {', '.join(s + '-*.th' for s in missing)} in "
+            f"DEMUCS_MODEL_DIR={model_dir}. " + HOW_TO_PROVIDE % torch.hub.get_dir()
+        )
+    return signatures
+
+
+def _bag_signatures(yaml_file: Path) -> list[str]:
+    with open(yaml_file) as handle:
+        return list(yaml.safe_load(handle)["models"])
+
+
+def _remote_urls() -> dict[str, str]:
+    """Signature -> download URL, from the file list Demucs ships."""
+    urls: dict[str, str] = {}
+    root = ""
+    for line in (REMOTE_ROOT / "files.txt").read_text().splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("root:"):
+            root = line.split(":", 1)[1].strip()
+        else:
+            urls[line.split("-", 1)[0]] = ROOT_URL + root + line
+    return urls
+
+
+def _load_remote(name: str) -> tuple[list[str], torch.nn.Module]:
+    urls = _remote_urls()
+    signatures = _bag_signatures(REMOTE_ROOT / f"{name}.yaml")
+    cache = Path(torch.hub.get_dir()) / "checkpoints"
+    missing = [sig for sig in signatures if not (cache / Path(urlparse(urls[sig]).path).name).is_file()]
+    if missing and not _reachable(urlparse(ROOT_URL).hostname or ""):
+        raise EngineUnavailable(
+            f"No weights for model {name!r}: they are not in the torch hub cache and "
+            f"{ROOT_URL} cannot be reached. " + HOW_TO_PROVIDE % torch.hub.get_dir()
+        )
+    remote = RemoteRepo(urls)
+    previous = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(DOWNLOAD_SOCKET_TIMEOUT)
+    try:
+        model = AnyModelRepo(remote, BagOnlyRepo(REMOTE_ROOT, remote)).get_model(name)
+    finally:
+        socket.setdefaulttimeout(previous)
+    model.eval()
+    return signatures, model
+
+
+def _reachable(host: str) -> bool:
+    """Whether a TCP connection to host:443 opens within REACHABILITY_TIMEOUT.
+
+    Runs in a thread because name resolution has no timeout of its own.
+    """
+    outcome: list[bool] = []
+
+    def probe() -> None:
+        try:
+            socket.create_connection((host, 443), timeout=REACHABILITY_TIMEOUT).close()
+            outcome.append(True)
+        except OSError as exc:
+            logger.info("model host %s unreachable: %s", host, exc)
+
+    thread = threading.Thread(target=probe, daemon=True)
+    thread.start()
+    thread.join(REACHABILITY_TIMEOUT)
+    return bool(outcome)
