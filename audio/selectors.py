@@ -22,6 +22,8 @@ def stem_get(*, owner: AbstractBaseUser, stem_id) -> Stem:
 
 def stem_by_file(*, owner: AbstractBaseUser, job_id, file_name: str) -> Stem:
     """The owner's stem stored as ``stems/<job_id>/<file_name>``; Http404 otherwise."""
+    if "\x00" in file_name:  # no stored name has one, and PostgreSQL refuses to compare it
+        raise Http404("No such stem file.")
     return get_object_or_404(Stem, job_id=job_id, job__user=owner, file_path=f"stems/{job_id}/{file_name}")
 
 

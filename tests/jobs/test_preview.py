@@ -40,10 +40,11 @@ def test_preview_starts_at_the_first_vocals(start_worker, user, tmp_path):
     assert full.pk != job.pk and full.preview is False, "a full run is its own job, not the preview reused"
 
 
-def test_preview_of_music_without_vocals_starts_at_the_beginning(start_worker, user, make_track):
+def test_preview_of_music_without_vocals_starts_at_the_beginning(start_worker, user, tmp_path):
     start_worker()
-    job = services.job_create(user=user, track=make_track(user, seconds=62.0), engine="local",
-                              model=FAST_MODEL, preview=True)
+    accompaniment = render_mixture(tmp_path / "render", seconds=62.0).accompaniment_path
+    track, _ = audio_services.track_create(owner=user, upload=temporary_upload(accompaniment))
+    job = services.job_create(user=user, track=track, engine="local", model=FAST_MODEL, preview=True)
     wait_for(lambda: job_status(job) in ("completed", "failed"), 240)
     assert job.status == "completed", job.error_message
     assert (job.result_meta["preview_start_seconds"], job.result_meta["preview_from"]) == \
