@@ -90,6 +90,32 @@ def rss_of_web(app) -> int:
     raise RuntimeError("web server process not found")
 
 
+class PeakRss:
+    """Samples the web server's RSS every 20 ms while the block runs."""
+
+    def __init__(self, app: LaunchedApp):
+        self.app = app
+        self.stop = threading.Event()
+
+    def __enter__(self) -> "PeakRss":
+        self.baseline = self.peak = rss_of_web(self.app)
+        self.thread = threading.Thread(target=self._sample)
+        self.thread.start()
+        return self
+
+    def _sample(self) -> None:
+        while not self.stop.wait(0.02):
+            self.peak = max(self.peak, rss_of_web(self.app))
+
+    def __exit__(self, *_exc) -> None:
+        self.stop.set()
+        self.thread.join()
+
+    @property
+    def growth(self) -> int:
+        return self.peak - self.baseline
+
+
 def zip_export(app, session, track_id: str, megabytes: int) -> None:
     """Give the track a completed job with ~megabytes of stems, then download its ZIP."""
     import django
@@ -114,27 +140,16 @@ def zip_export(app, session, track_id: str, megabytes: int) -> None:
                 out.write(block)
         Stem.objects.create(job=job, stem_type=name, format="wav", duration_seconds=0,
                             size_bytes=(folder / f"{name}.wav").stat().st_size, file_path=f"stems/{job.id}/{name}.wav")
-    baseline, received = rss_of_web(app), 0
-    peak = baseline
-    stop = threading.Event()
-
-    def sample():
-        nonlocal peak
-        while not stop.wait(0.05):
-            peak = max(peak, rss_of_web(app))
-
-    sampler = threading.Thread(target=sample)
-    sampler.start()
-    started = time.time()
-    with session.get(f"{app.url}/export/stems/{track_id}", stream=True) as response:
-        for chunk in response.iter_content(1 << 20):
-            received += len(chunk)
-    elapsed = time.time() - started
-    stop.set()
-    sampler.join()
+    received = 0
+    with PeakRss(app) as rss:
+        started = time.time()
+        with session.get(f"{app.url}/export/stems/{track_id}", stream=True) as response:
+            for chunk in response.iter_content(1 << 20):
+                received += len(chunk)
+        elapsed = time.time() - started
     print(f"zip export: {received / 1e6:.0f} MB in {elapsed:.1f} s = {received / 1e6 / elapsed:.0f} MB/s; "
-          f"web server RSS {baseline / 1e6:.0f} MB -> peak {peak / 1e6:.0f} MB "
-          f"(growth {(peak - baseline) / 1e6:.1f} MB; goal < 50 MB)")
+          f"web server RSS {rss.baseline / 1e6:.0f} MB -> peak {rss.peak / 1e6:.0f} MB "
+          f"(growth {rss.growth / 1e6:.1f} MB; goal < 50 MB)")
 
 
 def main() -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-import threading
 import time
 import wave
 from pathlib import Path
@@ -16,7 +15,7 @@ from pathlib import Path
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.bench_jobs import login, rss_of_web  # noqa: E402
+from bench.bench_jobs import PeakRss, login  # noqa: E402
 from tests.launched_app import LaunchedApp  # noqa: E402
 
 
@@ -33,24 +32,13 @@ def silent_wav(path: Path, megabytes: int) -> Path:
 
 
 def measured_upload(app: LaunchedApp, session: requests.Session, path: Path) -> tuple[float, int]:
-    baseline = rss_of_web(app)
-    peak, stop = baseline, threading.Event()
-
-    def sample():
-        nonlocal peak
-        while not stop.wait(0.02):
-            peak = max(peak, rss_of_web(app))
-
-    sampler = threading.Thread(target=sample)
-    sampler.start()
-    started = time.time()
-    with path.open("rb") as handle:
-        response = session.post(f"{app.url}/tracks/upload", files={"file": handle})
-    elapsed = time.time() - started
-    stop.set()
-    sampler.join()
+    with PeakRss(app) as rss:
+        started = time.time()
+        with path.open("rb") as handle:
+            response = session.post(f"{app.url}/tracks/upload", files={"file": handle})
+        elapsed = time.time() - started
     assert response.status_code == 200, response.text
-    return elapsed, peak - baseline
+    return elapsed, rss.growth
 
 
 def main() -> None:
