@@ -13,7 +13,6 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -45,16 +44,14 @@ def _stop(process: subprocess.Popen) -> None:
     process.wait()
 
 
-def _wait_for_http(url: str, children: list[subprocess.Popen], stop: threading.Event) -> bool:
+def _wait_until_healthy(url: str, children: list[subprocess.Popen], stop: threading.Event) -> bool:
     while not stop.is_set():
         if any(child.poll() is not None for child in children):
             return False
         try:
             urllib.request.urlopen(url, timeout=5).close()
-            return True
-        except urllib.error.HTTPError:
-            return True  # it answers; /healthz says 503 until the worker is up
-        except OSError:
+            return True  # /healthz answers 200 once the database, Redis and a worker do
+        except OSError:  # not listening yet, or 503 while the worker starts
             time.sleep(0.2)
     return False
 
@@ -89,7 +86,7 @@ def run(stop: threading.Event) -> int:
                                 "--loglevel", "INFO", "-n", f"soundforge-{os.getpid()}@%h"], env))
         children.append(_spawn([python, "-m", "uvicorn", "soundforge.asgi:application", "--host", host,
                                 "--port", port, "--no-access-log"], env))
-        if _wait_for_http(f"http://{host}:{port}/healthz", children, stop):
+        if _wait_until_healthy(f"http://{host}:{port}/healthz", children, stop):
             print(f"SoundForge is running at http://{host}:{port}/  (Ctrl-C stops it)", flush=True)
         while not stop.is_set():
             if any(child.poll() is not None for child in children):
