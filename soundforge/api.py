@@ -43,7 +43,7 @@ def _messages(detail, prefix: str = "") -> dict[str, str]:
         return found
     if isinstance(detail, list):
         found = {}
-        for index, value in enumerate(detail):
+        for value in detail:
             for key, message in _messages(value, prefix).items():
                 found[key] = f"{found[key]} {message}" if key in found else message
         return found
