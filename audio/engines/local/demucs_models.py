@@ -18,18 +18,18 @@ from urllib.parse import urlparse
 import demucs
 import torch
 import yaml
-from demucs.apply import BagOfModels, apply_model
+from demucs.apply import BagOfModels
 from demucs.pretrained import REMOTE_ROOT, ROOT_URL, get_model
 from demucs.repo import AnyModelRepo, BagOnlyRepo, LocalRepo, RemoteRepo
 
 from audio.engines.base import EngineUnavailable
+from audio.engines.local import demucs_precision
+from audio.engines.local.demucs_chunks import chunk_offsets, segment_samples, separate_in_chunks
 
 logger = logging.getLogger(__name__)
 
-# One "shift" only moves the input by a random offset (no averaging), so it buys
-# nothing over none, and costs a second full-length copy of the output in
-# apply_model: shifts=0 keeps peak memory down for long tracks.
-SHIFTS = 0
+# Demucs' default overlap between chunks. Its default single "shift" only moves
+# the input by a random offset (no averaging), so it buys nothing and is not done.
 OVERLAP = 0.25
 REACHABILITY_TIMEOUT = 3.0
 DOWNLOAD_SOCKET_TIMEOUT = 30.0
@@ -57,18 +57,15 @@ class DemucsSeparator:
         """
         # Demucs' own normalisation (as in demucs.separate), guarded for silence.
         ref = mix.mean(0)
-        mean, std = ref.mean(), ref.std().clamp_min(1e-8)
+        mean, std = ref.mean().item(), max(ref.std().item(), 1e-8)
         tracker = BagProgress(self.bag, mix.shape[-1], progress)
-        # apply_model only calls back per chunk (several seconds of CPU each); a
-        # hook on every layer lets ``progress`` raise (cancel) within a layer's time.
+        # A chunk takes seconds of CPU; a hook on every layer lets ``progress``
+        # raise (cancel) within a layer's time.
         hooks = [module.register_forward_pre_hook(tracker.on_layer)
                  for module in self.bag.modules() if next(module.children(), None) is None]
         try:
-            with torch.no_grad():
-                out = apply_model(
-                    self.bag, mix.sub(mean).div_(std)[None], shifts=SHIFTS, split=True,
-                    overlap=OVERLAP, device=self.device, callback=tracker.on_chunk,
-                )[0]
+            out = separate_in_chunks(self.bag, mix, (mean, std), overlap=OVERLAP,
+                                     forward=demucs_precision.forward, chunk_done=tracker.on_chunk)
         finally:
             for hook in hooks:
                 hook.remove()
@@ -77,15 +74,12 @@ class DemucsSeparator:
 
 
 class BagProgress:
-    """Turns apply_model's per-chunk callbacks into one monotonic fraction.
-
-    Each (bag member, shift) pass is an equal share; within a pass the fraction
-    is how far the finished chunk reaches into the input.
-    """
+    """One monotonic fraction over the bag: each member's pass is an equal share,
+    within a pass the fraction is how far the finished chunk reaches into the input."""
 
     def __init__(self, bag: BagOfModels, length: int, report: Callable[[float], None]):
-        self.passes = len(bag.models) * max(1, SHIFTS)
-        self.strides = [int((1 - OVERLAP) * float(m.segment) * bag.samplerate) for m in bag.models]
+        self.passes = len(bag.models)
+        self.strides = [chunk_offsets(length, segment_samples(m), OVERLAP).step for m in bag.models]
         self.length = max(1, length)
         self.report = report
         self.best = 0.0
@@ -93,14 +87,9 @@ class BagProgress:
     def on_layer(self, *_: object) -> None:
         self.report(self.best)
 
-    def on_chunk(self, info: dict) -> None:
-        if info.get("state") != "end":
-            self.report(self.best)
-            return
-        model = info["model_idx_in_bag"]
-        done_pass = model * max(1, SHIFTS) + info["shift_idx"]
-        within = min(1.0, (info["segment_offset"] + self.strides[model]) / self.length)
-        self.best = max(self.best, (done_pass + within) / self.passes)
+    def on_chunk(self, model: int, offset: int) -> None:
+        within = min(1.0, (offset + self.strides[model]) / self.length)
+        self.best = max(self.best, (model + within) / self.passes)
         self.report(self.best)
 
 
@@ -113,6 +102,8 @@ def load_demucs(name: str, model_dir: Path | None, device: str) -> DemucsSeparat
         signatures, model = _load_remote(name)
     bag = model if isinstance(model, BagOfModels) else BagOfModels([model])
     bag.to(device)
+    for member in bag.models:
+        demucs_precision.prepare(member, name, device)
     return DemucsSeparator(name, bag, signatures, device)
 
 

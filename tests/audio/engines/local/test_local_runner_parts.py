@@ -62,14 +62,12 @@ def test_bag_progress_rises_across_members_and_segments_to_one():
     from audio.engines.local.demucs_models import BagProgress
 
     rate = 100
-    members = [SimpleNamespace(segment=4), SimpleNamespace(segment=4)]  # stride 3 s
+    members = [SimpleNamespace(segment=4, samplerate=rate), SimpleNamespace(segment=4, samplerate=rate)]
     seen: list[float] = []
-    tracker = BagProgress(SimpleNamespace(models=members, samplerate=rate), 10 * rate, seen.append)
+    tracker = BagProgress(SimpleNamespace(models=members), 10 * rate, seen.append)
     for model in range(2):
-        for offset in range(0, 10 * rate, 3 * rate):
-            info = {"model_idx_in_bag": model, "shift_idx": 0, "segment_offset": offset}
-            tracker.on_chunk({**info, "state": "start"})
+        for offset in range(0, 10 * rate, 3 * rate):  # stride 3 s
             tracker.on_layer()
-            tracker.on_chunk({**info, "state": "end"})
+            tracker.on_chunk(model, offset)
     assert seen == sorted(seen) and seen[-1] == 1.0
     assert 0.45 <= seen[len(seen) // 2 - 1] <= 0.55  # the first member is half the work

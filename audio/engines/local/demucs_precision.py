@@ -1,0 +1,93 @@
+"""How the runner calls a Demucs network: its fast CPU path, or the reference one.
+
+The fast path (``htdemucs`` and the hybrid ``HDemucs`` of ``mdx_extra``, on CPU):
+convolutions and linear layers in bfloat16 through autocast, everything else
+(normalisation, STFT, masks, attention) in float32. Attention stays float32 on
+purpose: PyTorch's bfloat16 CPU attention kernel is slower than its float32 one,
+and keeping it float32 keeps the output within the equivalence bound
+(40 dB SNR per stem against ``apply_model``; ``bench/bench_demucs_speed.py``
+measures it, the tests check it per architecture). PyTorch's fused inference path
+for ``nn.MultiheadAttention`` is turned off while the network runs: it materialises
+the full attention matrix, where ``scaled_dot_product_attention`` does not.
+"""
+from __future__ import annotations
+
+import logging
+from contextlib import contextmanager
+from typing import Iterator
+
+import torch
+import torch.nn.functional as F
+from demucs.hdemucs import HDemucs
+from demucs.htdemucs import HTDemucs
+
+logger = logging.getLogger(__name__)
+
+FAST_ARCHITECTURES = (HTDemucs, HDemucs)
+FAST_DTYPE = torch.bfloat16
+
+
+class Float32Attention(torch.nn.MultiheadAttention):
+    """nn.MultiheadAttention whose attention product runs in float32 under autocast;
+    its projections stay in autocast's precision."""
+
+    def forward(self, query, key, value, key_padding_mask=None, need_weights=True,
+                attn_mask=None, average_attn_weights=True, is_causal=False):
+        if need_weights or key_padding_mask is not None:
+            with torch.autocast(query.device.type, enabled=False):
+                return super().forward(query.float(), key.float(), value.float(), key_padding_mask,
+                                       need_weights, attn_mask, average_attn_weights, is_causal)
+        embed = self.embed_dim
+        weight, bias = self.in_proj_weight, self.in_proj_bias
+        heads = [F.linear(x, weight[i * embed:(i + 1) * embed], bias[i * embed:(i + 1) * embed])
+                 for i, x in enumerate((query, key, value))]
+        q, k, v = (x.unflatten(-1, (self.num_heads, self.head_dim)).transpose(1, 2) for x in heads)
+        with torch.autocast(query.device.type, enabled=False):
+            mixed = F.scaled_dot_product_attention(q.float(), k.float(), v.float(), attn_mask=attn_mask,
+                                                   is_causal=is_causal)
+        return self.out_proj(mixed.transpose(1, 2).flatten(2)), None
+
+
+def serves(model: torch.nn.Module, device: str) -> bool:
+    return device == "cpu" and isinstance(model, FAST_ARCHITECTURES)
+
+
+def prepare(model: torch.nn.Module, name: str, device: str) -> None:
+    """Make ``model`` ready for ``forward``; logs which path it will take."""
+    model.eval()
+    if not serves(model, device):
+        logger.info("%s (%s on %s): no fast path, running at reference precision",
+                    name, type(model).__name__, device)
+        return
+    for module in model.modules():
+        if _plain_attention(module):
+            module.__class__ = Float32Attention
+    logger.info("%s (%s): fast CPU path (bfloat16 convolutions and linear layers)",
+                name, type(model).__name__)
+
+
+def forward(model: torch.nn.Module, batch: torch.Tensor) -> torch.Tensor:
+    """The network's float32 output for ``batch``, by the path ``prepare`` chose."""
+    device = batch.device.type
+    with torch.inference_mode(), _mha_fastpath(False):
+        if not serves(model, device):
+            return model(batch)
+        with torch.autocast(device, dtype=FAST_DTYPE):
+            return model(batch).float()
+
+
+def _plain_attention(module: torch.nn.Module) -> bool:
+    """A batch-first nn.MultiheadAttention of the plain kind Float32Attention computes."""
+    return (type(module) is torch.nn.MultiheadAttention and module.batch_first
+            and module._qkv_same_embed_dim and module.in_proj_bias is not None
+            and module.bias_k is None and not module.add_zero_attn)
+
+
+@contextmanager
+def _mha_fastpath(enabled: bool) -> Iterator[None]:
+    previous = torch.backends.mha.get_fastpath_enabled()
+    torch.backends.mha.set_fastpath_enabled(enabled)
+    try:
+        yield
+    finally:
+        torch.backends.mha.set_fastpath_enabled(previous)

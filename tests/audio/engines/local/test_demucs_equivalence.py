@@ -1,0 +1,117 @@
+"""The runner's Demucs path computes the same function as demucs.apply.apply_model.
+
+RANDOMLY INITIALISED weights of the real architectures (no real weights exist
+here): the comparison is about computing the same function, not about quality.
+Each architecture the catalog names is checked: HTDemucs with 4 sources
+(htdemucs, htdemucs_ft's members), with 6 (htdemucs_6s), and a weighted bag of
+hybrid HDemucs models (mdx_extra).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from demucs.apply import BagOfModels, apply_model
+from demucs.hdemucs import HDemucs
+from demucs.htdemucs import HTDemucs
+
+from audio.engines.local import demucs_precision
+from audio.engines.local.demucs_chunks import separate_in_chunks
+from audio.engines.local.demucs_models import OVERLAP
+from audio.engines.local.random_repo import HTDEMUCS_KWARGS, SOURCES
+
+SIX_SOURCES = [*SOURCES, "guitar", "piano"]
+# Past one 7.8 s segment: two overlapping chunks, the second one short and padded.
+SECONDS = 9.0
+
+
+def htdemucs_bag(sources: list[str]) -> BagOfModels:
+    torch.manual_seed(1)
+    return BagOfModels([HTDemucs(**{**HTDEMUCS_KWARGS, "sources": sources})])
+
+
+def mdx_extra_bag() -> BagOfModels:
+    """Two hybrid Demucs members with uneven per-source weights (mdx_extra has four)."""
+    torch.manual_seed(2)
+    members = [HDemucs(sources=SOURCES), HDemucs(sources=SOURCES)]
+    return BagOfModels(members, weights=[[1.0, 0.5, 1.0, 2.0], [1.0, 1.5, 0.0, 1.0]], segment=8)
+
+
+ARCHITECTURES = {
+    "htdemucs": lambda: htdemucs_bag(SOURCES),
+    "htdemucs_6s": lambda: htdemucs_bag(SIX_SOURCES),
+    "mdx_extra": mdx_extra_bag,
+}
+
+
+def music(seconds: float, rate: int = 44100) -> torch.Tensor:
+    rng = np.random.default_rng(3)
+    t = np.arange(int(seconds * rate)) / rate
+    left = 0.3 * np.sin(2 * np.pi * 110 * t) * (1 + np.sin(2 * np.pi * 2 * t)) + 0.05 * rng.standard_normal(t.size)
+    right = 0.2 * np.sin(2 * np.pi * 330 * t + 1.0) + 0.05 * rng.standard_normal(t.size)
+    return torch.from_numpy(np.stack([left, right]).astype(np.float32))
+
+
+def snr_db(reference: torch.Tensor, estimate: torch.Tensor) -> float:
+    noise = (reference - estimate).pow(2).sum().clamp_min(1e-30)
+    return float(10 * torch.log10(reference.pow(2).sum() / noise))
+
+
+@pytest.fixture(scope="module", params=sorted(ARCHITECTURES))
+def case(request: pytest.FixtureRequest) -> dict:
+    bag = ARCHITECTURES[request.param]()
+    bag.eval()
+    mix = music(SECONDS)
+    mean, std = mix.mean(0).mean().item(), mix.mean(0).std().item()
+    with torch.no_grad():
+        reference = apply_model(bag, ((mix - mean) / std)[None], shifts=0, split=True, overlap=OVERLAP)[0]
+    return {"name": request.param, "bag": bag, "mix": mix, "norm": (mean, std), "reference": reference}
+
+
+def ours(case: dict, forward) -> tuple[torch.Tensor, list[tuple[int, int]]]:
+    chunks: list[tuple[int, int]] = []
+    out = separate_in_chunks(case["bag"], case["mix"], case["norm"], overlap=OVERLAP,
+                             forward=forward, chunk_done=lambda *done: chunks.append(done))
+    return out, chunks
+
+
+def test_chunking_at_reference_precision_matches_apply_model(case):
+    with torch.no_grad():
+        out, chunks = ours(case, lambda model, batch: model(batch))
+    assert out.shape == case["reference"].shape
+    members = len(case["bag"].models)
+    assert [member for member, _ in chunks] == sorted(member for member, _ in chunks)
+    assert len(chunks) == members * 2, chunks  # two chunks per member for 9 s
+    assert snr_db(case["reference"], out) > 100
+
+
+def test_fast_path_output_equals_apply_model_within_40_db_per_stem(case):
+    for member in case["bag"].models:
+        demucs_precision.prepare(member, case["name"], "cpu")
+    out, _ = ours(case, demucs_precision.forward)
+    stems = case["bag"].sources
+    figures = {stem: snr_db(case["reference"][k], out[k]) for k, stem in enumerate(stems)}
+    print(case["name"], {stem: round(db, 1) for stem, db in figures.items()})
+    assert all(db >= 40 for db in figures.values()), figures
+
+
+def test_fast_path_serves_the_catalog_architectures_on_cpu_only():
+    assert demucs_precision.serves(HTDemucs(**HTDEMUCS_KWARGS), "cpu")
+    assert demucs_precision.serves(HDemucs(sources=SOURCES), "cpu")
+    assert not demucs_precision.serves(HDemucs(sources=SOURCES), "cuda")
+    assert not demucs_precision.serves(torch.nn.Identity(), "cpu")
+
+
+def test_float32_attention_computes_what_multihead_attention_computes():
+    torch.manual_seed(4)
+    attention = torch.nn.MultiheadAttention(64, 8, batch_first=True).eval()
+    query, key = torch.randn(2, 50, 64), torch.randn(2, 30, 64)
+    with torch.inference_mode():
+        expected, expected_weights = attention(query, key, key)
+        demucs_precision.prepare(torch.nn.Sequential(attention), "attention", "cpu")
+        assert type(attention) is torch.nn.MultiheadAttention  # not an architecture it serves
+        attention.__class__ = demucs_precision.Float32Attention
+        fast, _ = attention(query, key, key, need_weights=False)
+        checked, weights = attention(query, key, key)
+    assert snr_db(expected, fast) > 100 and snr_db(expected, checked) > 100
+    assert torch.allclose(weights, expected_weights)
