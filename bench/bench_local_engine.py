@@ -59,15 +59,33 @@ def peak_rss_mb(pid: int) -> float:
     raise RuntimeError(f"no VmHWM for pid {pid}")
 
 
+def apply_model_reference(separator, mix: torch.Tensor) -> torch.Tensor:
+    """Demucs' own demucs.apply.apply_model on the normalised mix, at the runner's
+    settings (shifts 0, overlap 0.25): (sources, channels, n)."""
+    from demucs.apply import apply_model
+
+    from audio.engines.local.demucs_models import OVERLAP
+
+    ref = mix.mean(0)
+    mean, std = ref.mean(), ref.std()
+    with torch.no_grad():
+        return apply_model(separator.bag, ((mix - mean) / std)[None], shifts=0, split=True,
+                           overlap=OVERLAP)[0] * std + mean
+
+
 def bare_seconds(model: str, repo: Path, path: Path) -> float:
-    """Separation time in this process, model already loaded, same settings as the runner."""
+    """Separation time in this process, model already loaded: apply_model for
+    Demucs, SpleeterSeparator.separate for Spleeter."""
     from audio.engines.local.models import load_model
 
     separator = load_model(model, model_dir=repo, device="cpu")
     samples, _ = soundfile.read(str(path), dtype="float32", always_2d=True)
     mix = torch.from_numpy(np.ascontiguousarray(samples.T))
     started = time.monotonic()
-    separator.separate(mix, lambda fraction: None)
+    if model == "spleeter_2stems":
+        separator.separate(mix, lambda fraction: None)
+    else:
+        apply_model_reference(separator, mix)
     return time.monotonic() - started
 
 

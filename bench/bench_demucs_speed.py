@@ -1,0 +1,124 @@
+"""Demucs on CPU: the runner's path against the reference apply_model, one run.
+
+    .venv/bin/python bench/bench_demucs_speed.py [--seconds 30 180] [--model htdemucs]
+
+RANDOMLY INITIALISED weights of the real architecture (no real weights exist
+here): speed and memory are the real model's, the output is noise-like, and the
+SNR column compares the two paths' outputs with each other. For each input length
+it runs, each in a fresh process so peak RSS (VmHWM) is that path's own, timed
+after a warm-up on the first 8 s (as in the warm runner):
+``reference``, demucs.apply.apply_model (shifts=0, overlap 0.25, split, the
+runner's settings) on the normalised mix; ``ours``, the runner's
+DemucsSeparator.separate. It prints separation seconds, real-time factor, peak
+RSS, the ours/reference time ratio and the per-stem SNR of ours against the reference.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+from bench.bench_local_engine import apply_model_reference, peak_rss_mb, synth_music  # noqa: E402
+
+WARM_UP_SAMPLES = 8 * 44100
+MODELS = ("htdemucs", "htdemucs_6s", "mdx_extra")
+
+
+def run_path(path_name: str, model: str, repo: Path, audio: Path, out: Path) -> dict:
+    """In this (child) process: load, warm up on one chunk's worth, separate, save, report."""
+    import soundfile
+
+    from audio.engines.local.demucs_models import load_demucs
+
+    separator = load_demucs(model, repo, "cpu")
+    samples, _ = soundfile.read(str(audio), dtype="float32", always_2d=True)
+    mix = torch.from_numpy(np.ascontiguousarray(samples.T))
+
+    def separate(part: torch.Tensor) -> torch.Tensor:
+        if path_name == "reference":
+            return apply_model_reference(separator, part)
+        separated = separator.separate(part, lambda fraction: None)
+        return torch.stack([separated[source] for source in separator.sources])
+
+    separate(mix[:, :WARM_UP_SAMPLES])  # the warm runner's state: kernels chosen, memory pooled
+    started = time.monotonic()
+    stems = separate(mix)
+    seconds = time.monotonic() - started
+    np.save(out, stems.numpy())
+    return {"seconds": seconds, "rss_mb": peak_rss_mb(os.getpid()), "sources": list(separator.sources)}
+
+
+def child(path_name: str, model: str, repo: Path, audio: Path, out: Path) -> dict:
+    argv = [sys.executable, __file__, "--child", path_name, "--model", model, "--repo", str(repo),
+            "--audio", str(audio), "--out", str(out)]
+    done = subprocess.run(argv, check=True, capture_output=True, text=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def snr_db(reference: np.ndarray, estimate: np.ndarray) -> float:
+    noise = max(float(np.square(reference - estimate, dtype=np.float64).sum()), 1e-30)
+    return 10 * np.log10(float(np.square(reference, dtype=np.float64).sum()) / noise)
+
+
+def build_random_repo(folder: Path, model: str) -> Path:
+    from demucs.hdemucs import HDemucs
+    from demucs.htdemucs import HTDemucs
+
+    from audio.engines.local.random_repo import HTDEMUCS_KWARGS, save_bag, save_model
+
+    folder.mkdir()
+    if model == "mdx_extra":
+        signatures = [f"{index}hdemucs" for index in range(4)]
+        for index, signature in enumerate(signatures):
+            save_model(folder, signature, HDemucs, {"sources": HTDEMUCS_KWARGS["sources"]}, seed=index)
+        save_bag(folder, model, signatures)
+        return folder
+    sources = list(HTDEMUCS_KWARGS["sources"]) + (["guitar", "piano"] if model == "htdemucs_6s" else [])
+    save_model(folder, "0htdemucs", HTDemucs, {**HTDEMUCS_KWARGS, "sources": sources})
+    save_bag(folder, model, ["0htdemucs"])
+    return folder
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, nargs="+", default=[30, 180])
+    parser.add_argument("--model", default="htdemucs", choices=MODELS)
+    parser.add_argument("--child", choices=["reference", "ours"])
+    parser.add_argument("--repo", type=Path)
+    parser.add_argument("--audio", type=Path)
+    parser.add_argument("--out", type=Path)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(run_path(args.child, args.model, args.repo, args.audio, args.out)))
+        return
+    with tempfile.TemporaryDirectory(prefix="bench_demucs_") as tmp:
+        work = Path(tmp)
+        repo = build_random_repo(work / "repo", args.model)
+        print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, random-weight {args.model}")
+        for seconds in args.seconds:
+            audio = synth_music(work / f"in_{seconds:.0f}.wav", seconds)
+            runs = {name: child(name, args.model, repo, audio, work / f"{name}.npy")
+                    for name in ("reference", "ours")}
+            for name, run in runs.items():
+                print(f"{seconds:5.0f} s {name:9s} {run['seconds']:7.2f} s  RTF {run['seconds'] / seconds:.3f}  "
+                      f"peak RSS {run['rss_mb']:6.0f} MB", flush=True)
+            reference, ours = (np.load(work / f"{name}.npy") for name in runs)
+            snrs = ", ".join(f"{source} {snr_db(reference[k], ours[k]):.1f}"
+                             for k, source in enumerate(runs["ours"]["sources"]))
+            print(f"{'':7s} ours/reference time {runs['ours']['seconds'] / runs['reference']['seconds']:.3f}, "
+                  f"RSS {runs['ours']['rss_mb'] / runs['reference']['rss_mb']:.3f}; SNR dB: {snrs}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
