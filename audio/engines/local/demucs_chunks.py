@@ -10,6 +10,8 @@ only in what it holds in memory and in who runs the network:
   its cross-fade total and bag weight (apply_model keeps a second full-length output
   per bag member and sums them);
 - ``forward(model, batch)`` runs the network, so the caller chooses its precision.
+
+The track and the output stay where ``mix`` is; each chunk goes to the model's device.
 """
 from __future__ import annotations
 
@@ -55,10 +57,11 @@ def separate_in_chunks(bag: BagOfModels, mix: torch.Tensor, norm: tuple[float, f
         weight = transition_weight(segment).to(mix.dtype)
         total = _total_weight(weight, offsets, length)
         source_weight = bag_weights[index].view(-1, 1, 1).to(mix.device)
+        device = next(model.parameters()).device
         for offset in offsets:
             size = min(length - offset, segment)
             target = model.valid_length(size) if hasattr(model, "valid_length") else size
-            chunk = _padded_chunk(mix, offset, size, target, norm)
+            chunk = _padded_chunk(mix, offset, size, target, norm).to(device)
             estimate = center_trim(forward(model, chunk[None])[0], size).to(mix.device, mix.dtype)
             fade = (weight[:size] / total[offset:offset + size]).to(mix.device)
             out[..., offset:offset + size].addcmul_(estimate, fade * source_weight)

@@ -29,11 +29,12 @@ FAST_DTYPE = torch.bfloat16
 
 class Float32Attention(torch.nn.MultiheadAttention):
     """nn.MultiheadAttention whose attention product runs in float32 under autocast;
-    its projections stay in autocast's precision."""
+    its projections stay in autocast's precision. Calls with weights or masks asked
+    for (Demucs makes none) run nn.MultiheadAttention itself, all in float32."""
 
     def forward(self, query, key, value, key_padding_mask=None, need_weights=True,
                 attn_mask=None, average_attn_weights=True, is_causal=False):
-        if need_weights or key_padding_mask is not None:
+        if need_weights or key_padding_mask is not None or attn_mask is not None or is_causal:
             with torch.autocast(query.device.type, enabled=False):
                 return super().forward(query.float(), key.float(), value.float(), key_padding_mask,
                                        need_weights, attn_mask, average_attn_weights, is_causal)
@@ -43,8 +44,7 @@ class Float32Attention(torch.nn.MultiheadAttention):
                  for i, x in enumerate((query, key, value))]
         q, k, v = (x.unflatten(-1, (self.num_heads, self.head_dim)).transpose(1, 2) for x in heads)
         with torch.autocast(query.device.type, enabled=False):
-            mixed = F.scaled_dot_product_attention(q.float(), k.float(), v.float(), attn_mask=attn_mask,
-                                                   is_causal=is_causal)
+            mixed = F.scaled_dot_product_attention(q.float(), k.float(), v.float())
         return self.out_proj(mixed.transpose(1, 2).flatten(2)), None
 
 

@@ -106,12 +106,17 @@ def test_float32_attention_computes_what_multihead_attention_computes():
     torch.manual_seed(4)
     attention = torch.nn.MultiheadAttention(64, 8, batch_first=True).eval()
     query, key = torch.randn(2, 50, 64), torch.randn(2, 30, 64)
+    blocked = torch.rand(50, 30) < 0.3  # True: may not attend, in nn.MultiheadAttention's terms
     with torch.inference_mode():
-        expected, expected_weights = attention(query, key, key)
+        expected = attention(query, key, key, need_weights=False)[0]
+        expected_masked, expected_weights = attention(query, key, key, attn_mask=blocked)
         demucs_precision.prepare(torch.nn.Sequential(attention), "attention", "cpu")
         assert type(attention) is torch.nn.MultiheadAttention  # not an architecture it serves
         attention.__class__ = demucs_precision.Float32Attention
-        fast, _ = attention(query, key, key, need_weights=False)
-        checked, weights = attention(query, key, key)
-    assert snr_db(expected, fast) > 100 and snr_db(expected, checked) > 100
-    assert torch.allclose(weights, expected_weights)
+        plain = attention(query, key, key, need_weights=False)[0]
+        masked, weights = attention(query, key, key, attn_mask=blocked)
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            mixed_precision = attention(query, key, key, need_weights=False)[0].float()
+    assert snr_db(expected, plain) > 100
+    assert snr_db(expected_masked, masked) > 100 and torch.allclose(weights, expected_weights)
+    assert 40 < snr_db(expected, mixed_precision) < 100
