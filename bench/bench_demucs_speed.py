@@ -29,10 +29,12 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
+from audio.engines.local.random_repo import build_repo  # noqa: E402
 from bench.bench_local_engine import apply_model_reference, peak_rss_mb, synth_music  # noqa: E402
 
 WARM_UP_SAMPLES = 8 * 44100
-MODELS = ("htdemucs", "htdemucs_6s", "mdx_extra")
+# Model -> (random-weight architecture, bag members), as the published models are built.
+MODELS = {"htdemucs": ("htdemucs", 1), "htdemucs_6s": ("htdemucs_6s", 1), "mdx_extra": ("hdemucs", 4)}
 
 
 def run_path(path_name: str, model: str, repo: Path, audio: Path, out: Path) -> dict:
@@ -71,29 +73,10 @@ def snr_db(reference: np.ndarray, estimate: np.ndarray) -> float:
     return 10 * np.log10(float(np.square(reference, dtype=np.float64).sum()) / noise)
 
 
-def build_random_repo(folder: Path, model: str) -> Path:
-    from demucs.hdemucs import HDemucs
-    from demucs.htdemucs import HTDemucs
-
-    from audio.engines.local.random_repo import HTDEMUCS_KWARGS, save_bag, save_model
-
-    folder.mkdir()
-    if model == "mdx_extra":
-        signatures = [f"{index}hdemucs" for index in range(4)]
-        for index, signature in enumerate(signatures):
-            save_model(folder, signature, HDemucs, {"sources": HTDEMUCS_KWARGS["sources"]}, seed=index)
-        save_bag(folder, model, signatures)
-        return folder
-    sources = list(HTDEMUCS_KWARGS["sources"]) + (["guitar", "piano"] if model == "htdemucs_6s" else [])
-    save_model(folder, "0htdemucs", HTDemucs, {**HTDEMUCS_KWARGS, "sources": sources})
-    save_bag(folder, model, ["0htdemucs"])
-    return folder
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, nargs="+", default=[30, 180])
-    parser.add_argument("--model", default="htdemucs", choices=MODELS)
+    parser.add_argument("--model", default="htdemucs", choices=sorted(MODELS))
     parser.add_argument("--child", choices=["reference", "ours"])
     parser.add_argument("--repo", type=Path)
     parser.add_argument("--audio", type=Path)
@@ -104,7 +87,8 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory(prefix="bench_demucs_") as tmp:
         work = Path(tmp)
-        repo = build_random_repo(work / "repo", args.model)
+        architecture, members = MODELS[args.model]
+        repo = build_repo(work / "repo", {args.model: architecture}, members)
         print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, random-weight {args.model}")
         for seconds in args.seconds:
             audio = synth_music(work / f"in_{seconds:.0f}.wav", seconds)

@@ -42,10 +42,9 @@ HOW_TO_PROVIDE = (
 class DemucsSeparator:
     """A loaded Demucs model (or bag) with the runner's separator interface."""
 
-    def __init__(self, name: str, bag: BagOfModels, signatures: list[str], device: str):
+    def __init__(self, name: str, bag: BagOfModels, signatures: list[str]):
         self.name = name
         self.bag = bag
-        self.device = device
         self.version = f"demucs {demucs.__version__} {name} [{', '.join(signatures)}]"
         self.samplerate = bag.samplerate
         self.sources = tuple(bag.sources)
@@ -104,7 +103,7 @@ def load_demucs(name: str, model_dir: Path | None, device: str) -> DemucsSeparat
     bag.to(device)
     for member in bag.models:
         demucs_precision.prepare(member, name, device)
-    return DemucsSeparator(name, bag, signatures, device)
+    return DemucsSeparator(name, bag, signatures)
 
 
 def _local_signatures(name: str, model_dir: Path) -> list[str]:

@@ -36,6 +36,13 @@ HTDEMUCS_KWARGS = {
 }
 # demucs.pretrained.demucs_unittest: a tiny HDemucs, fast enough for protocol tests.
 UNITTEST_KWARGS = {"channels": 4, "sources": SOURCES}
+# Architecture name -> (class, kwargs). "hdemucs" is the hybrid Demucs of mdx_extra's members.
+ARCHITECTURES = {
+    "htdemucs": (HTDemucs, HTDEMUCS_KWARGS),
+    "htdemucs_6s": (HTDemucs, {**HTDEMUCS_KWARGS, "sources": [*SOURCES, "guitar", "piano"]}),
+    "hdemucs": (HDemucs, {"sources": SOURCES}),
+    "unittest": (HDemucs, UNITTEST_KWARGS),
+}
 
 
 def save_model(repo: Path, signature: str, klass: type, kwargs: dict, seed: int = 0) -> Path:
@@ -63,14 +70,15 @@ def save_bag(repo: Path, name: str, signatures: list[str]) -> Path:
     return path
 
 
-def build_repo(repo: Path, bags: dict[str, str]) -> Path:
-    """Create a repo where each model name maps to ``"htdemucs"`` or ``"unittest"``
-    random weights, e.g. ``{"htdemucs": "unittest"}``."""
+def build_repo(repo: Path, bags: dict[str, str], members: int = 1) -> Path:
+    """Create a repo where each model name is a bag of ``members`` random-weight
+    models of one of ARCHITECTURES, e.g. ``{"htdemucs": "unittest"}``."""
     repo.mkdir(parents=True, exist_ok=True)
-    architectures = {"htdemucs": (HTDemucs, HTDEMUCS_KWARGS), "unittest": (HDemucs, UNITTEST_KWARGS)}
     for index, (name, architecture) in enumerate(sorted(bags.items())):
-        signature = f"{index:02d}{architecture[:6]}"
-        klass, kwargs = architectures[architecture]
-        save_model(repo, signature, klass, kwargs, seed=index)
-        save_bag(repo, name, [signature])
+        klass, kwargs = ARCHITECTURES[architecture]
+        signatures = [f"{index:02d}{architecture[:6]}" + (f"{member}" if members > 1 else "")
+                      for member in range(members)]
+        for member, signature in enumerate(signatures):
+            save_model(repo, signature, klass, kwargs, seed=index + member)
+        save_bag(repo, name, signatures)
     return repo

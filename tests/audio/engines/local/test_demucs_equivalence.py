@@ -12,35 +12,27 @@ import numpy as np
 import pytest
 import torch
 from demucs.apply import BagOfModels, apply_model
-from demucs.hdemucs import HDemucs
-from demucs.htdemucs import HTDemucs
 
 from audio.engines.local import demucs_precision
 from audio.engines.local.demucs_chunks import separate_in_chunks
 from audio.engines.local.demucs_models import OVERLAP
-from audio.engines.local.random_repo import HTDEMUCS_KWARGS, SOURCES
+from audio.engines.local.random_repo import ARCHITECTURES
 
-SIX_SOURCES = [*SOURCES, "guitar", "piano"]
 # Past one 7.8 s segment: two overlapping chunks, the second one short and padded.
 SECONDS = 9.0
 
 
-def htdemucs_bag(sources: list[str]) -> BagOfModels:
+def bag_of(architecture: str, members: int, **bag_options) -> BagOfModels:
     torch.manual_seed(1)
-    return BagOfModels([HTDemucs(**{**HTDEMUCS_KWARGS, "sources": sources})])
+    klass, kwargs = ARCHITECTURES[architecture]
+    return BagOfModels([klass(**kwargs) for _ in range(members)], **bag_options)
 
 
-def mdx_extra_bag() -> BagOfModels:
-    """Two hybrid Demucs members with uneven per-source weights (mdx_extra has four)."""
-    torch.manual_seed(2)
-    members = [HDemucs(sources=SOURCES), HDemucs(sources=SOURCES)]
-    return BagOfModels(members, weights=[[1.0, 0.5, 1.0, 2.0], [1.0, 1.5, 0.0, 1.0]], segment=8)
-
-
-ARCHITECTURES = {
-    "htdemucs": lambda: htdemucs_bag(SOURCES),
-    "htdemucs_6s": lambda: htdemucs_bag(SIX_SOURCES),
-    "mdx_extra": mdx_extra_bag,
+ARCHITECTURE_BAGS = {
+    "htdemucs": lambda: bag_of("htdemucs", 1),
+    "htdemucs_6s": lambda: bag_of("htdemucs_6s", 1),
+    # mdx_extra has four hybrid members; two with uneven per-source weights check the weighting.
+    "mdx_extra": lambda: bag_of("hdemucs", 2, weights=[[1.0, 0.5, 1.0, 2.0], [1.0, 1.5, 0.0, 1.0]], segment=8),
 }
 
 
@@ -57,9 +49,9 @@ def snr_db(reference: torch.Tensor, estimate: torch.Tensor) -> float:
     return float(10 * torch.log10(reference.pow(2).sum() / noise))
 
 
-@pytest.fixture(scope="module", params=sorted(ARCHITECTURES))
+@pytest.fixture(scope="module", params=sorted(ARCHITECTURE_BAGS))
 def case(request: pytest.FixtureRequest) -> dict:
-    bag = ARCHITECTURES[request.param]()
+    bag = ARCHITECTURE_BAGS[request.param]()
     bag.eval()
     mix = music(SECONDS)
     mean, std = mix.mean(0).mean().item(), mix.mean(0).std().item()
@@ -95,11 +87,16 @@ def test_fast_path_output_equals_apply_model_within_40_db_per_stem(case):
     assert all(db >= 40 for db in figures.values()), figures
 
 
-def test_fast_path_serves_the_catalog_architectures_on_cpu_only():
-    assert demucs_precision.serves(HTDemucs(**HTDEMUCS_KWARGS), "cpu")
-    assert demucs_precision.serves(HDemucs(sources=SOURCES), "cpu")
-    assert not demucs_precision.serves(HDemucs(sources=SOURCES), "cuda")
-    assert not demucs_precision.serves(torch.nn.Identity(), "cpu")
+def test_fast_path_serves_the_catalog_architectures_on_cpu_only_and_logs_the_path(caplog):
+    htdemucs, hdemucs = (klass(**kwargs) for klass, kwargs in (ARCHITECTURES["htdemucs"], ARCHITECTURES["hdemucs"]))
+    assert demucs_precision.serves(htdemucs, "cpu") and demucs_precision.serves(hdemucs, "cpu")
+    assert not demucs_precision.serves(hdemucs, "cuda")
+    with caplog.at_level("INFO", logger=demucs_precision.__name__):
+        demucs_precision.prepare(htdemucs, "htdemucs", "cpu")
+        demucs_precision.prepare(torch.nn.Identity(), "own_model", "cpu")
+    assert "htdemucs (HTDemucs): fast CPU path" in caplog.text
+    assert "own_model (Identity on cpu): no fast path, running at reference precision" in caplog.text
+    assert any(type(module) is demucs_precision.Float32Attention for module in htdemucs.modules())
 
 
 def test_float32_attention_computes_what_multihead_attention_computes():
