@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from audio.engines.base import EngineUnavailable
+from audio.engines.local import allocator
 from audio.engines.local.protocol import encode
 
 logger = logging.getLogger(__name__)
@@ -45,7 +46,7 @@ class RunnerConfig:
         return argv
 
     def environment(self) -> dict[str, str]:
-        env = {**os.environ, **self.env}
+        env = {**allocator.ENVIRONMENT, **os.environ, **self.env}
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")]))
         env["OMP_NUM_THREADS"] = env["MKL_NUM_THREADS"] = str(self.threads)
         return env

@@ -21,7 +21,7 @@ from typing import BinaryIO
 import torch
 
 from audio.engines.base import EngineError
-from audio.engines.local import protocol
+from audio.engines.local import allocator, protocol
 from audio.engines.local.job import JobRun
 from audio.engines.local.models import ModelCache
 
@@ -98,6 +98,7 @@ class RunnerServer:
         finally:
             with self._cancels_lock:
                 self._cancels.pop(request.id, None)
+            allocator.release_free_memory()
 
 
 def _inject_fault(out: BinaryIO) -> None:

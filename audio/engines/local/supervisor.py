@@ -33,7 +33,10 @@ from audio.engines.local.process import END_OF_OUTPUT, NO_LINE, RunnerConfig, Ru
 logger = logging.getLogger(__name__)
 
 SAFETY_FACTOR = 3.0
-CANCEL_GRACE_SECONDS = 1.0  # then the runner is killed: cancel always lands within 2 s
+# Then the runner is killed: cancel always lands within 2 s. The runner checks for a
+# cancel between layers; the longest step without one, the inverse STFT closing a
+# 40 s HDemucs segment (mdx_extra), takes about a second on a 2-core machine.
+CANCEL_GRACE_SECONDS = 1.5
 POLL_SECONDS = 0.05
 ERRORS_BY_CODE = {
     cls.code: cls
