@@ -8,9 +8,11 @@ SNR column compares the two paths' outputs with each other. For each input lengt
 it runs, each in a fresh process so peak RSS (VmHWM) is that path's own, timed
 after a warm-up on the first 8 s (as in the warm runner):
 ``reference``, demucs.apply.apply_model (shifts=0, overlap 0.25, split, the
-runner's settings) on the normalised mix; ``ours``, the runner's
-DemucsSeparator.separate. It prints separation seconds, real-time factor, peak
-RSS, the ours/reference time ratio and the per-stem SNR of ours against the reference.
+runner's settings) on the normalised mix, the model as Demucs loads it, in the
+default environment and again with the runner's allocator settings
+(allocator.ENVIRONMENT); ``ours``, the runner's DemucsSeparator.separate with
+those settings. It prints separation seconds, real-time factor, peak RSS, the
+ours/reference time and RSS ratios and the per-stem SNR of ours against the reference.
 """
 from __future__ import annotations
 
@@ -29,10 +31,19 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
+from audio.engines.local import allocator  # noqa: E402
 from audio.engines.local.random_repo import build_repo  # noqa: E402
-from bench.bench_local_engine import apply_model_reference, peak_rss_mb, synth_music  # noqa: E402
+from bench.bench_local_engine import apply_model_reference, peak_rss_mb, reference_model, synth_music  # noqa: E402
 
 WARM_UP_SAMPLES = 8 * 44100
+# Row -> (path, environment on top of this one's). Demucs as it ships runs with glibc's
+# default allocator; the runner's environment sets allocator.ENVIRONMENT, which
+# helps apply_model too, so the reference also runs once with it.
+RUNS = {
+    "reference": ("reference", {}),
+    "reference, our allocator": ("reference", allocator.ENVIRONMENT),
+    "ours": ("ours", allocator.ENVIRONMENT),
+}
 # Model -> (random-weight architecture, bag members), as the published models are built.
 MODELS = {"htdemucs": ("htdemucs", 1), "htdemucs_6s": ("htdemucs_6s", 1), "mdx_extra": ("hdemucs", 4)}
 
@@ -43,28 +54,34 @@ def run_path(path_name: str, model: str, repo: Path, audio: Path, out: Path) -> 
 
     from audio.engines.local.demucs_models import load_demucs
 
-    separator = load_demucs(model, repo, "cpu")
     samples, _ = soundfile.read(str(audio), dtype="float32", always_2d=True)
     mix = torch.from_numpy(np.ascontiguousarray(samples.T))
+    if path_name == "reference":
+        bag = reference_model(model, repo)
+        sources = list(bag.sources)
 
-    def separate(part: torch.Tensor) -> torch.Tensor:
-        if path_name == "reference":
-            return apply_model_reference(separator, part)
-        separated = separator.separate(part, lambda fraction: None)
-        return torch.stack([separated[source] for source in separator.sources])
+        def separate(part: torch.Tensor) -> torch.Tensor:
+            return apply_model_reference(bag, part)
+    else:
+        separator = load_demucs(model, repo, "cpu")
+        sources = list(separator.sources)
+
+        def separate(part: torch.Tensor) -> torch.Tensor:
+            separated = separator.separate(part, lambda fraction: None)
+            return torch.stack([separated[source] for source in sources])
 
     separate(mix[:, :WARM_UP_SAMPLES])  # the warm runner's state: kernels chosen, memory pooled
     started = time.monotonic()
     stems = separate(mix)
     seconds = time.monotonic() - started
     np.save(out, stems.numpy())
-    return {"seconds": seconds, "rss_mb": peak_rss_mb(os.getpid()), "sources": list(separator.sources)}
+    return {"seconds": seconds, "rss_mb": peak_rss_mb(os.getpid()), "sources": sources}
 
 
-def child(path_name: str, model: str, repo: Path, audio: Path, out: Path) -> dict:
+def child(path_name: str, environment: dict, model: str, repo: Path, audio: Path, out: Path) -> dict:
     argv = [sys.executable, __file__, "--child", path_name, "--model", model, "--repo", str(repo),
             "--audio", str(audio), "--out", str(out)]
-    done = subprocess.run(argv, check=True, capture_output=True, text=True)
+    done = subprocess.run(argv, check=True, capture_output=True, text=True, env={**os.environ, **environment})
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -92,16 +109,18 @@ def main() -> None:
         print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, random-weight {args.model}")
         for seconds in args.seconds:
             audio = synth_music(work / f"in_{seconds:.0f}.wav", seconds)
-            runs = {name: child(name, args.model, repo, audio, work / f"{name}.npy")
-                    for name in ("reference", "ours")}
-            for name, run in runs.items():
-                print(f"{seconds:5.0f} s {name:9s} {run['seconds']:7.2f} s  RTF {run['seconds'] / seconds:.3f}  "
+            runs = {}
+            for name, (path_name, environment) in RUNS.items():
+                run = runs[name] = child(path_name, environment, args.model, repo, audio, work / f"{path_name}.npy")
+                print(f"{seconds:5.0f} s {name:24s} {run['seconds']:7.2f} s  RTF {run['seconds'] / seconds:.3f}  "
                       f"peak RSS {run['rss_mb']:6.0f} MB", flush=True)
-            reference, ours = (np.load(work / f"{name}.npy") for name in runs)
+            reference, ours = (np.load(work / f"{path_name}.npy") for path_name in ("reference", "ours"))
             snrs = ", ".join(f"{source} {snr_db(reference[k], ours[k]):.1f}"
                              for k, source in enumerate(runs["ours"]["sources"]))
-            print(f"{'':7s} ours/reference time {runs['ours']['seconds'] / runs['reference']['seconds']:.3f}, "
-                  f"RSS {runs['ours']['rss_mb'] / runs['reference']['rss_mb']:.3f}; SNR dB: {snrs}", flush=True)
+            for name in ("reference", "reference, our allocator"):
+                print(f"{'':7s} ours/{name}: time {runs['ours']['seconds'] / runs[name]['seconds']:.3f}, "
+                      f"RSS {runs['ours']['rss_mb'] / runs[name]['rss_mb']:.3f}", flush=True)
+            print(f"{'':7s} SNR dB of ours against the reference: {snrs}", flush=True)
 
 
 if __name__ == "__main__":

@@ -59,7 +59,14 @@ def peak_rss_mb(pid: int) -> float:
     raise RuntimeError(f"no VmHWM for pid {pid}")
 
 
-def apply_model_reference(separator, mix: torch.Tensor) -> torch.Tensor:
+def reference_model(model: str, repo: Path) -> torch.nn.Module:
+    """``model`` as Demucs itself loads it from ``repo``: no runner preparation."""
+    from demucs.pretrained import get_model
+
+    return get_model(model, repo=repo).eval()
+
+
+def apply_model_reference(bag: torch.nn.Module, mix: torch.Tensor) -> torch.Tensor:
     """Demucs' own demucs.apply.apply_model on the normalised mix, at the runner's
     settings (shifts 0, overlap 0.25): (sources, channels, n)."""
     from demucs.apply import apply_model
@@ -69,7 +76,7 @@ def apply_model_reference(separator, mix: torch.Tensor) -> torch.Tensor:
     ref = mix.mean(0)
     mean, std = ref.mean(), ref.std()
     with torch.no_grad():
-        return apply_model(separator.bag, ((mix - mean) / std)[None], shifts=0, split=True,
+        return apply_model(bag, ((mix - mean) / std)[None], shifts=0, split=True,
                            overlap=OVERLAP)[0] * std + mean
 
 
@@ -78,14 +85,16 @@ def bare_seconds(model: str, repo: Path, path: Path) -> float:
     Demucs, SpleeterSeparator.separate for Spleeter."""
     from audio.engines.local.models import load_model
 
-    separator = load_model(model, model_dir=repo, device="cpu")
     samples, _ = soundfile.read(str(path), dtype="float32", always_2d=True)
     mix = torch.from_numpy(np.ascontiguousarray(samples.T))
-    started = time.monotonic()
     if model == "spleeter_2stems":
+        separator = load_model(model, model_dir=repo, device="cpu")
+        started = time.monotonic()
         separator.separate(mix, lambda fraction: None)
     else:
-        apply_model_reference(separator, mix)
+        bag = reference_model(model, repo)
+        started = time.monotonic()
+        apply_model_reference(bag, mix)
     return time.monotonic() - started
 
 

@@ -96,7 +96,7 @@ def test_fast_path_serves_the_catalog_architectures_on_cpu_only_and_logs_the_pat
         demucs_precision.prepare(torch.nn.Identity(), "own_model", "cpu")
     assert "htdemucs (HTDemucs): fast CPU path" in caplog.text
     assert "own_model (Identity on cpu): no fast path, running at reference precision" in caplog.text
-    assert any(type(module) is demucs_precision.Float32Attention for module in htdemucs.modules())
+    assert any(isinstance(module, demucs_precision.Float32Attention) for module in htdemucs.modules())
 
 
 def test_float32_attention_computes_what_multihead_attention_computes():

@@ -1,0 +1,135 @@
+"""The bfloat16 attention kernel, its build, and the runner's allocator settings."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from audio.engines.local import allocator, attention_bf16, demucs_precision
+from audio.engines.local.process import PROJECT_ROOT, RunnerConfig
+from audio.engines.local.random_repo import ARCHITECTURES
+
+HAS_KERNEL_CPU = attention_bf16.CPU_FLAG in attention_bf16._cpu_flags()
+needs_kernel_cpu = pytest.mark.skipif(not HAS_KERNEL_CPU, reason="this CPU has no avx512_bf16")
+
+
+def snr_db(reference: torch.Tensor, estimate: torch.Tensor) -> float:
+    return float(10 * torch.log10(reference.pow(2).sum() / (reference - estimate).pow(2).sum()))
+
+
+def float32_attention(q, k, v, heads):
+    split = [x.float().unflatten(-1, (heads, 64)).transpose(0, 1) for x in (q, k, v)]
+    return F.scaled_dot_product_attention(*split).transpose(0, 1).flatten(1)
+
+
+@needs_kernel_cpu
+@pytest.mark.parametrize("lq, lk, heads", [
+    (2688, 1344, 8),  # HTDemucs' cross attention, frequency branch to time branch
+    (97, 130, 2),     # lengths off the kernel's 6-row tiles and 64-key blocks
+    (1, 1, 1),
+])
+def test_kernel_computes_attention_of_its_bfloat16_inputs(lq, lk, heads):
+    torch.manual_seed(lq)
+    q, k, v = (torch.randn(n, heads * 64).bfloat16() for n in (lq, lk, lk))
+    q = q * 3  # peaked softmax rows as well as flat ones
+    out = attention_bf16.load().attention(q, k, v, heads)
+    assert out.dtype == torch.float32 and out.shape == (lq, heads * 64)
+    assert snr_db(float32_attention(q, k, v, heads), out) > 50
+
+
+@needs_kernel_cpu
+def test_kernel_reads_strided_rows_and_refuses_other_dtypes():
+    torch.manual_seed(0)
+    packed = torch.randn(40, 3 * 128).bfloat16()  # q, k, v side by side in each row
+    q, k, v = packed[:, :128], packed[:, 128:256], packed[:, 256:]
+    kernel = attention_bf16.load()
+    assert snr_db(float32_attention(q, k, v, 2), kernel.attention(q, k, v, 2)) > 50
+    for bad in [(q.float(), k.float(), v.float()), (q, k, v[:30]), (q, k[:, :64], v[:, :64])]:
+        with pytest.raises(ValueError):
+            kernel.attention(*bad, 2)
+
+
+@needs_kernel_cpu
+def test_htdemucs_attention_layers_use_the_kernel_under_autocast():
+    klass, kwargs = ARCHITECTURES["htdemucs"]
+    model = klass(**kwargs)
+    demucs_precision.prepare(model, "htdemucs", "cpu")
+    layers = [m for m in model.modules() if isinstance(m, torch.nn.MultiheadAttention)]
+    assert layers and all(type(m) is demucs_precision.Bfloat16Attention for m in layers)
+    torch.manual_seed(2)
+    query, key = torch.randn(1, 300, 512), torch.randn(1, 200, 512)
+    with torch.inference_mode():
+        expected = torch.nn.MultiheadAttention.forward(layers[0], query, key, key, need_weights=False)[0]
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            fast = layers[0](query, key, key, need_weights=False)[0].float()
+        plain = layers[0](query, key, key, need_weights=False)[0]  # float32 outside autocast
+    assert 40 < snr_db(expected, fast) < 100
+    assert snr_db(expected, plain) > 100
+
+
+def test_without_the_kernel_attention_stays_float32_and_the_log_says_why(monkeypatch, caplog):
+    def unavailable():
+        raise attention_bf16.KernelUnavailable("this CPU does not report avx512_bf16")
+
+    monkeypatch.setattr(attention_bf16, "load", unavailable)
+    klass, kwargs = ARCHITECTURES["htdemucs"]
+    model = klass(**kwargs)
+    with caplog.at_level("INFO", logger=demucs_precision.__name__):
+        demucs_precision.prepare(model, "htdemucs", "cpu")
+    assert "float32 attention: this CPU does not report avx512_bf16" in caplog.text
+    assert all(type(m) is demucs_precision.Float32Attention
+               for m in model.modules() if isinstance(m, torch.nn.MultiheadAttention))
+
+
+def test_build_without_a_compiler_says_so(monkeypatch, tmp_path):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setenv("CC", str(tmp_path / "no-such-cc"))
+    with pytest.raises(attention_bf16.KernelUnavailable, match="no C compiler"):
+        attention_bf16._build()
+    assert not list(tmp_path.rglob("*.so"))
+
+
+def test_build_caches_one_library_per_source_version(monkeypatch, tmp_path):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    first = attention_bf16._build()
+    stamp = first.stat().st_mtime_ns
+    assert attention_bf16._build() == first and first.stat().st_mtime_ns == stamp
+    assert first.parent == tmp_path / "soundforge" and first.name.startswith("attention_bf16-")
+
+
+def test_runner_environment_keeps_freed_memory_unless_told_otherwise(monkeypatch):
+    monkeypatch.delenv("MALLOC_TOP_PAD_", raising=False)
+    monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "12345")
+    env = RunnerConfig(env={"MALLOC_MMAP_THRESHOLD_": "999"}).environment()
+    assert env["MALLOC_MMAP_THRESHOLD_"] == "999"  # the engine's own env wins
+    assert env["MALLOC_TRIM_THRESHOLD_"] == "12345"  # so does the caller's environment
+    assert env["MALLOC_TOP_PAD_"] == allocator.ENVIRONMENT["MALLOC_TOP_PAD_"]
+
+
+RELEASE_PROGRAM = """
+import torch
+from audio.engines.local.allocator import release_free_memory
+
+def rss_mb():
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * 4096 / 2**20
+
+before = rss_mb()
+blocks = [torch.ones(16 << 20) for _ in range(8)]  # 8 x 64 MB
+del blocks
+held = rss_mb()
+release_free_memory()
+print(round(before), round(held), round(rss_mb()))
+"""
+
+
+def test_freed_memory_stays_during_a_job_and_goes_back_after_it():
+    env = RunnerConfig().environment()
+    done = subprocess.run([sys.executable, "-c", RELEASE_PROGRAM], env=env, cwd=PROJECT_ROOT,
+                          capture_output=True, text=True, check=True)
+    before, held, after = map(int, done.stdout.split())
+    assert held - before > 400, done.stdout  # freed blocks kept for the next chunk
+    assert after - before < 100, done.stdout  # and returned once the job is over
