@@ -35,6 +35,17 @@ def wait_heard(page, stem: str, heard: bool) -> None:
     page.wait_for_function(test, timeout=5000, polling=50)
 
 
+def toggle_vocals(page, button: str, *, silenced: str, playing: str) -> None:
+    """Press the vocals strip's ``button``: ``silenced`` goes quiet while ``playing`` is
+    still heard; press it again and ``silenced`` comes back."""
+    page.click(f".stem-strip[data-stem=vocals] .{button}")
+    wait_heard(page, silenced, False)
+    assert gain(page, silenced) < 0.001 and gain(page, playing) > 0.99
+    assert level(page, playing) > HEARD
+    page.click(f".stem-strip[data-stem=vocals] .{button}")
+    wait_heard(page, silenced, True)
+
+
 def spread(page) -> float:
     """Largest distance in seconds between the stems' playback positions."""
     return page.evaluate("""() => {
@@ -97,20 +108,9 @@ def test_the_studio_mixes_plays_and_reports_a_real_separation(page, live_app, tm
     assert 206 in stem_statuses  # the players fetch the stems in byte ranges
 
     # Mute takes vocals out of what is heard; the accompaniment plays on.
-    page.click(".stem-strip[data-stem=vocals] .mute")
-    wait_heard(page, "vocals", False)
-    assert gain(page, "vocals") < 0.001 and gain(page, "accompaniment") > 0.99
-    assert level(page, "accompaniment") > HEARD
-    page.click(".stem-strip[data-stem=vocals] .mute")
-    wait_heard(page, "vocals", True)
-
+    toggle_vocals(page, "mute", silenced="vocals", playing="accompaniment")
     # Solo on vocals silences the accompaniment instead.
-    page.click(".stem-strip[data-stem=vocals] .solo")
-    wait_heard(page, "accompaniment", False)
-    assert gain(page, "accompaniment") < 0.001 and gain(page, "vocals") > 0.99
-    assert level(page, "vocals") > HEARD
-    page.click(".stem-strip[data-stem=vocals] .solo")
-    wait_heard(page, "accompaniment", True)
+    toggle_vocals(page, "solo", silenced="accompaniment", playing="vocals")
     assert spread(page) < 0.1  # switching stems on and off did not pull them apart
 
     # A/B: the original replaces the stems, in step with them.

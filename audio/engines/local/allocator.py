@@ -11,7 +11,7 @@ is free back to the system, so an idle warm runner does not sit on its peak.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
+import functools
 
 # glibc's malloc tunables (mallopt(3)); values the caller's environment sets win.
 ENVIRONMENT = {
@@ -23,10 +23,12 @@ ENVIRONMENT = {
 
 def release_free_memory() -> None:
     """malloc_trim(0): return free heap pages to the system (glibc only; else nothing)."""
-    name = ctypes.util.find_library("c")
-    try:
-        trim = ctypes.CDLL(name).malloc_trim if name else None
-    except (OSError, AttributeError):
-        trim = None
+    trim = _malloc_trim()
     if trim is not None:
         trim(0)
+
+
+@functools.cache
+def _malloc_trim():
+    """glibc's malloc_trim from the process's own symbols, or None under another libc."""
+    return getattr(ctypes.CDLL(None), "malloc_trim", None)
