@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install test-tools bench
+.PHONY: run test install test-tools checks bench
 
 $(STAMP): requirements.txt requirements-test.txt requirements-data.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,5 +20,11 @@ run: install
 test-tools:
 	bash scripts/test-tools.sh
 
-test: install test-tools
+# ruff (lint and format) and the import contract between the apps (pyproject.toml).
+checks: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
+
+test: install test-tools checks
 	$(PY) -m pytest $(PYTEST_ARGS)

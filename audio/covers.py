@@ -1,4 +1,5 @@
 """A generated cover for tracks whose file carried no art."""
+
 import hashlib
 from html import escape
 

@@ -4,6 +4,7 @@ The container is sniffed by FFmpeg (through PyAV) from the bytes, never from the
 file name. The whole stream is decoded once, frame by frame, so a truncated or
 corrupt file is caught at upload time while memory stays flat.
 """
+
 from __future__ import annotations
 
 import logging
@@ -67,9 +68,7 @@ def inspect_audio(path: Path, *, max_seconds: float) -> AudioInfo:
     with container:
         extension = ACCEPTED_CONTAINERS.get(container.format.name)
         if extension is None or not container.streams.audio:
-            raise AudioRejected(
-                "The file is not audio in a supported format (wav, mp3, flac, ogg, m4a/aac, aiff)."
-            )
+            raise AudioRejected("The file is not audio in a supported format (wav, mp3, flac, ogg, m4a/aac, aiff).")
         stream = container.streams.audio[0]
         declared = _declared_seconds(container, stream)
         if extension == "wav":
@@ -85,13 +84,16 @@ def inspect_audio(path: Path, *, max_seconds: float) -> AudioInfo:
     duration = decoded_samples / sample_rate
     _check_length(duration, max_seconds)
     if declared and duration < declared * (1 - TRUNCATION_TOLERANCE):
-        raise AudioRejected(
-            f"The file is truncated: it declares {declared:.1f} s but holds {duration:.1f} s of audio."
-        )
+        raise AudioRejected(f"The file is truncated: it declares {declared:.1f} s but holds {duration:.1f} s of audio.")
     return AudioInfo(
-        extension=extension, codec=stream.codec_context.name, duration=duration,
-        sample_rate=sample_rate, channels=stream.codec_context.channels,
-        tags=tags, cover=cover, cover_mime=cover_mime,
+        extension=extension,
+        codec=stream.codec_context.name,
+        duration=duration,
+        sample_rate=sample_rate,
+        channels=stream.codec_context.channels,
+        tags=tags,
+        cover=cover,
+        cover_mime=cover_mime,
     )
 
 
@@ -108,8 +110,7 @@ def probe_seconds(path: Path) -> float | None:
 def _check_length(seconds: float | None, max_seconds: float) -> None:
     if seconds and seconds > max_seconds:
         raise AudioRejected(
-            f"The track is {seconds:.0f} s long; the limit is {max_seconds:.0f} s "
-            f"({max_seconds / 60:.0f} minutes)."
+            f"The track is {seconds:.0f} s long; the limit is {max_seconds:.0f} s ({max_seconds / 60:.0f} minutes)."
         )
 
 
@@ -154,7 +155,7 @@ def _ogg_ends_cleanly(path: Path) -> bool:
     while start >= 0:  # "OggS" may also occur inside a page's payload
         if len(tail) - start >= 27:
             header_type, segments = tail[start + 5], tail[start + 26]
-            page_length = 27 + segments + sum(tail[start + 27: start + 27 + segments])
+            page_length = 27 + segments + sum(tail[start + 27 : start + 27 + segments])
             if start + page_length == len(tail):
                 return bool(header_type & 0x04)
         start = tail.rfind(b"OggS", 0, start)
@@ -180,6 +181,8 @@ def _decode_all(container, audio_stream) -> tuple[int, bytes | None, str]:
 
 
 def _tags(container, stream) -> dict[str, str]:
-    merged = {**{k.lower(): v for k, v in stream.metadata.items()},
-              **{k.lower(): v for k, v in container.metadata.items()}}
+    merged = {
+        **{k.lower(): v for k, v in stream.metadata.items()},
+        **{k.lower(): v for k, v in container.metadata.items()},
+    }
     return {key: merged[key].strip() for key in ("title", "artist", "album") if merged.get(key, "").strip()}

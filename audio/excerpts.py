@@ -1,4 +1,5 @@
 """Cut a stretch of a track into a WAV of its own, decoding only what is needed."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -5,6 +5,7 @@ The sum goes to a float temporary file first; if its peak would clip, the whole
 mix is turned down just enough to fit (never clipped or distorted) and the
 reduction is reported. The result is a 16-bit stereo WAV at the stems' rate.
 """
+
 from __future__ import annotations
 
 import logging
@@ -20,8 +21,8 @@ import av
 import numpy as np
 import soundfile
 
+from audio.http.streaming import CHUNK
 from audio.pcm import BLOCK_FRAMES, read_together, sample_rate
-from audio.streaming import CHUNK
 
 logger = logging.getLogger(__name__)
 
@@ -99,7 +100,7 @@ def mix_render(*, stems: dict[str, Path], gains: dict[str, float]) -> RenderedMi
         with tempfile.TemporaryFile() as summed:
             frames, peak = _sum_into(summed, audible, rate)
             scale = 1.0 if peak <= PEAK_LIMIT else PEAK_LIMIT / peak
-            result = tempfile.TemporaryFile()
+            result = tempfile.TemporaryFile()  # noqa: SIM115 (handed to the response, closed by it)
             _to_pcm16(summed, result, scale, rate)
     except (av.FFmpegError, OSError, IndexError) as exc:
         logger.warning("Cannot render a mix of %s: %s", ", ".join(map(str, stems.values())), exc)
@@ -108,8 +109,9 @@ def mix_render(*, stems: dict[str, Path], gains: dict[str, float]) -> RenderedMi
     reduction = 20 * math.log10(1 / scale)
     if reduction:
         logger.info("Mix turned down by %.2f dB to avoid clipping (peak %.3f)", reduction, peak)
-    return RenderedMix(file=result, samplerate=rate, frames=frames, peak=peak * scale,
-                       gain_reduction_db=round(reduction, 2))
+    return RenderedMix(
+        file=result, samplerate=rate, frames=frames, peak=peak * scale, gain_reduction_db=round(reduction, 2)
+    )
 
 
 def _sum_into(target: IO[bytes], audible: list[tuple[Path, float]], rate: int) -> tuple[int, float]:
@@ -127,8 +129,10 @@ def _sum_into(target: IO[bytes], audible: list[tuple[Path, float]], rate: int) -
 
 def _to_pcm16(source: IO[bytes], target: IO[bytes], scale: float, rate: int) -> None:
     source.seek(0)
-    with soundfile.SoundFile(source) as summed, soundfile.SoundFile(
-            target, "w", samplerate=rate, channels=2, subtype="PCM_16", format="WAV") as out:
+    with (
+        soundfile.SoundFile(source) as summed,
+        soundfile.SoundFile(target, "w", samplerate=rate, channels=2, subtype="PCM_16", format="WAV") as out,
+    ):
         for block in summed.blocks(blocksize=BLOCK_FRAMES, dtype="float64"):
             # Our own rounding to 16 bits: sample = round(value * 32768), so reading back
             # as value / 32768 (the usual convention) is off by at most half a step.

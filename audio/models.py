@@ -44,26 +44,3 @@ class Track(models.Model):
     @property
     def file_path(self) -> str:
         return f"{self.folder}/original.{self.extension}"
-
-
-class Stem(models.Model):
-    """One separated source of a job, stored at ``stems/<job id>/<stem type>.<format>``."""
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    job = models.ForeignKey("jobs.ProcessingJob", on_delete=models.CASCADE, related_name="stems")
-    stem_type = models.CharField(max_length=40)
-    format = models.CharField(max_length=8)
-    duration_seconds = models.FloatField()
-    size_bytes = models.BigIntegerField()
-    file_path = models.CharField(max_length=200, help_text="Relative to UPLOADS_DIR.")
-
-    class Meta:
-        ordering = ["stem_type"]
-        constraints = [models.UniqueConstraint(fields=["job", "stem_type"], name="one_file_per_stem_type")]
-
-    def __str__(self) -> str:
-        return self.file_path
-
-    @property
-    def file_name(self) -> str:
-        return self.file_path.rsplit("/", 1)[-1]

@@ -3,6 +3,7 @@
 Files are decoded frame by frame through PyAV, so memory stays flat however
 long the file is. Used to draw waveforms and to render mixes from stems.
 """
+
 from __future__ import annotations
 
 import itertools

@@ -1,4 +1,5 @@
 """Writes to the track library."""
+
 from __future__ import annotations
 
 import logging
@@ -11,10 +12,9 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.uploadedfile import TemporaryUploadedFile
 from django.db import IntegrityError, transaction
 
-from audio.decoding import AudioInfo, inspect_audio, probe_seconds
-from audio.models import Stem, Track
+from audio.decoding import AudioInfo, inspect_audio
+from audio.models import Track
 from audio.storage import remove_folder, uploads_path
-from audio.waveforms import WaveformsUnavailable, waveforms_store
 
 logger = logging.getLogger(__name__)
 COVER_EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/bmp": "bmp", "image/webp": "webp"}
@@ -76,54 +76,17 @@ def _store(*, owner: AbstractBaseUser, upload: TemporaryUploadedFile, info: Audi
     except BaseException:
         remove_folder(track.folder)
         raise
-    logger.info("Stored track %s (%s, %.1f s) for user %s", track.id, track.extension,
-                track.duration_seconds, owner.pk)
+    logger.info("Stored track %s (%s, %.1f s) for user %s", track.id, track.extension, track.duration_seconds, owner.pk)
     return track
 
 
 def track_delete(*, track: Track) -> None:
-    """Delete a track with its jobs, stems and files.
+    """Delete a track (its jobs go with it in the database) and its own files.
 
-    A job still running notices that its row is gone and stops (jobs.execution).
+    Call inside the caller's transaction; the folder goes once it commits.
     """
-    folders = [track.folder] + [f"stems/{job_id}" for job_id in track.jobs.values_list("id", flat=True)]
+    folder = track.folder
     with transaction.atomic():
         track.delete()
-        transaction.on_commit(lambda: _remove_folders(folders))
-    logger.info("Deleted track %s", track.folder)
-
-
-def _remove_folders(folders: list[str]) -> None:
-    for folder in folders:
-        remove_folder(folder)
-
-
-def stems_store(*, job, files: dict[str, Path], output_format: str) -> list[Stem]:
-    """Move an engine's result files to ``stems/<job id>/`` and record one Stem each.
-
-    Call inside the transaction that completes the job: if it rolls back, the
-    folder is removed again by the caller's cleanup (see ``stems_discard``).
-    The waveforms and stem loudness (audio.waveforms) are stored beside the stems;
-    if a file cannot be decoded for them, they are tried again on first view.
-    """
-    folder = uploads_path(f"stems/{job.id}")
-    folder.mkdir(parents=True, exist_ok=True)
-    stems = []
-    for stem_type, source in sorted(files.items()):
-        relative = f"stems/{job.id}/{stem_type}.{output_format}"
-        target = uploads_path(relative)
-        os.replace(source, target)
-        stems.append(Stem(job=job, stem_type=stem_type, format=output_format,
-                          duration_seconds=probe_seconds(target) or 0.0,
-                          size_bytes=target.stat().st_size, file_path=relative))
-    try:
-        waveforms_store(job_id=job.id, original=uploads_path(job.track.file_path),
-                        stems={stem.stem_type: uploads_path(stem.file_path) for stem in stems})
-    except WaveformsUnavailable as exc:
-        logger.warning("%s; they will be drawn on first view", exc)
-    return Stem.objects.bulk_create(stems)
-
-
-def stems_discard(*, job_id) -> None:
-    """Remove a job's stem files (its rows go with the job)."""
-    remove_folder(f"stems/{job_id}")
+        transaction.on_commit(lambda: remove_folder(folder))
+    logger.info("Deleted track %s", folder)

@@ -1,4 +1,5 @@
 """Paths under UPLOADS_DIR. Stored paths are relative; nothing may climb out."""
+
 import shutil
 from pathlib import Path
 

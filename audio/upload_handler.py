@@ -3,6 +3,7 @@
 A file over MAX_UPLOAD_MB is dropped as soon as it crosses the limit and the
 reason is left on ``request.upload_rejections`` for the view to report.
 """
+
 import hashlib
 import os
 
@@ -19,8 +20,7 @@ class LimitedDiskUploadHandler(FileUploadHandler):
     def new_file(self, *args, **kwargs) -> None:
         super().new_file(*args, **kwargs)
         os.makedirs(settings.FILE_UPLOAD_TEMP_DIR, exist_ok=True)
-        self.file = TemporaryUploadedFile(self.file_name, self.content_type, 0, self.charset,
-                                          self.content_type_extra)
+        self.file = TemporaryUploadedFile(self.file_name, self.content_type, 0, self.charset, self.content_type_extra)
         self.digest = hashlib.sha256()
         self.received = 0
 

@@ -3,12 +3,6 @@ from django.urls import path
 from audio import views
 
 urlpatterns = [
-    path("", views.library, name="library"),
-    path("tracks/upload", views.track_upload, name="track-upload"),
-    path("tracks/<uuid:track_id>/delete", views.track_delete, name="track-delete"),
     path("tracks/<uuid:track_id>/cover", views.track_cover, name="track-cover"),
     path("files/tracks/<uuid:track_id>/original", views.track_original, name="track-original"),
-    path("files/stems/<uuid:job_id>/<str:file_name>", views.stem_file, name="stem-file"),
-    path("export/stem/<uuid:stem_id>", views.stem_export, name="stem-export"),
-    path("export/stems/<uuid:track_id>", views.stems_zip, name="stems-zip"),
 ]

@@ -4,6 +4,7 @@ Used to start a preview where a listener can judge the vocals. The search stops
 at the first window that has sustained vocals, so it costs a few seconds of
 separation for a typical song.
 """
+
 from __future__ import annotations
 
 import logging
@@ -38,11 +39,19 @@ def find_vocal_entry(*, source: Path, duration: float, work_dir: Path, cancel: t
         folder = work_dir / f"vocal-scan-{int(start)}"
         folder.mkdir(parents=True)
         excerpt = folder / "window.wav"
-        write_excerpt(source, excerpt, start=start, seconds=WINDOW_SECONDS)
+        seconds = write_excerpt(source, excerpt, start=start, seconds=WINDOW_SECONDS)
         result = engine.separate(
-            SeparationRequest(input_path=excerpt, work_dir=folder / "stems", model=DETECTION_MODEL,
-                              stems=STEMS_TWO, output_format="wav"),
-            progress=lambda _percent: None, cancel=cancel)
+            SeparationRequest(
+                input_path=excerpt,
+                work_dir=folder / "stems",
+                model=DETECTION_MODEL,
+                stems=STEMS_TWO,
+                output_format="wav",
+                input_seconds=seconds,
+            ),
+            progress=lambda _percent: None,
+            cancel=cancel,
+        )
         vocals, rate = soundfile.read(str(result.stems["vocals"]), dtype="float32")
         onset = first_sustained_vocals(vocals, soundfile.read(str(excerpt), dtype="float32")[0], rate=rate)
         if onset is not None:
@@ -55,13 +64,13 @@ def find_vocal_entry(*, source: Path, duration: float, work_dir: Path, cancel: t
 def _frame_rms(samples: np.ndarray, frame: int) -> np.ndarray:
     count = len(samples) // frame
     framed = samples[: count * frame].reshape(count, frame, -1)
-    return np.sqrt(np.mean(framed ** 2, axis=(1, 2)))
+    return np.sqrt(np.mean(framed**2, axis=(1, 2)))
 
 
 def first_sustained_vocals(vocals: np.ndarray, mix: np.ndarray, *, rate: int) -> float | None:
     """Offset in seconds of the first run of SUSTAIN_FRAMES loud vocal frames."""
     frame = int(FRAME_SECONDS * rate)
-    mix_level = float(np.sqrt(np.mean(mix ** 2))) if mix.size else 0.0
+    mix_level = float(np.sqrt(np.mean(mix**2))) if mix.size else 0.0
     if mix_level == 0.0:
         return None
     loud = _frame_rms(vocals, frame) >= mix_level * 10 ** (VOCAL_LEVEL_DB / 20)

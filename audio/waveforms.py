@@ -1,12 +1,13 @@
-"""Waveform peaks and stem loudness of a job, stored as ``stems/<job id>/peaks.json``.
+"""Waveform peaks and stem loudness of a set of stems, stored as one JSON file.
 
-Computed once, when a job's stems are stored (see audio.services.stems_store),
-or on first view for jobs stored before this existed. The file holds, for the
+Computed once, when a job's stems are stored (the jobs app keeps them as
+``stems/<job id>/peaks.json``), or on first view for jobs stored before this existed. The file holds, for the
 original and for each stem, PEAK_BINS (min, max) pairs quantized to -127..127,
 and for each stem its RMS loudness in dBFS and in dB relative to the mix (the
 sum of the stems, which is what the separation split). A stem whose RMS is
 below SILENT_DBFS is reported as silent (its relative loudness is None).
 """
+
 from __future__ import annotations
 
 import json
@@ -73,7 +74,7 @@ class _Peaks:
 
 
 def _quantize(value: float) -> int:
-    return int(round(max(-1.0, min(1.0, float(value))) * PEAK_SCALE))
+    return round(max(-1.0, min(1.0, float(value))) * PEAK_SCALE)
 
 
 def waveforms_compute(*, original: Path, stems: dict[str, Path]) -> dict:
@@ -107,42 +108,38 @@ def _stem_entry(peaks: _Peaks, rate: int, mix_dbfs: float | None) -> dict:
     level = peaks.rms_dbfs()
     silent = level is None or level < SILENT_DBFS
     relative = None if silent or mix_dbfs is None else level - mix_dbfs
-    return {**peaks.summary(rate), "rms_dbfs": _rounded(level), "relative_db": _rounded(relative),
-            "silent": silent}
+    return {**peaks.summary(rate), "rms_dbfs": _rounded(level), "relative_db": _rounded(relative), "silent": silent}
 
 
 def _rounded(value: float | None) -> float | None:
     return None if value is None else round(value, 1) + 0.0  # no -0.0
 
 
-def peaks_relative_path(job_id) -> str:
-    return f"stems/{job_id}/peaks.json"
-
-
-def waveforms_store(*, job_id, original: Path, stems: dict[str, Path]) -> dict:
-    """Compute the waveforms of a job's files and write them beside its stems.
+def waveforms_store(*, target: str, original: Path, stems: dict[str, Path]) -> dict:
+    """Compute the waveforms of ``original`` and ``stems`` and write them to ``target``
+    (relative to UPLOADS_DIR).
 
     Raises WaveformsUnavailable when a file cannot be read or decoded.
     """
     try:
         document = waveforms_compute(original=original, stems=stems)
     except (av.FFmpegError, OSError, ValueError, IndexError) as exc:
-        raise WaveformsUnavailable(f"Cannot draw the waveforms of job {job_id}: {exc}") from exc
-    target = uploads_path(peaks_relative_path(job_id))
-    partial = target.with_name(".peaks.json.partial")
+        raise WaveformsUnavailable(f"Cannot draw the waveforms for {target}: {exc}") from exc
+    path = uploads_path(target)
+    partial = path.with_name(f".{path.name}.partial")
     partial.write_text(json.dumps(document, separators=(",", ":")))
-    partial.replace(target)
-    logger.info("Stored waveforms of job %s (%d stems)", job_id, len(stems))
+    partial.replace(path)
+    logger.info("Stored waveforms %s (%d stems)", target, len(stems))
     return document
 
 
-def waveforms_load(*, job_id, original: Path, stems: dict[str, Path]) -> dict:
-    """The job's stored waveforms; computed and stored now if missing or outdated."""
-    path = uploads_path(peaks_relative_path(job_id))
+def waveforms_load(*, target: str, original: Path, stems: dict[str, Path]) -> dict:
+    """The waveforms stored at ``target``; computed and stored now if missing or outdated."""
+    path = uploads_path(target)
     try:
         document = json.loads(path.read_text())
     except (OSError, ValueError):
         document = None
     if document and document.get("version") == FORMAT_VERSION and set(document["stems"]) == set(stems):
         return document
-    return waveforms_store(job_id=job_id, original=original, stems=stems)
+    return waveforms_store(target=target, original=original, stems=stems)

@@ -14,6 +14,7 @@ default environment and again with the runner's allocator settings
 those settings. It prints separation seconds, real-time factor, peak RSS, the
 ours/reference time and RSS ratios and the per-stem SNR of ours against the reference.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,8 +33,8 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from audio.engines.local import allocator  # noqa: E402
-from audio.engines.local.random_repo import build_repo  # noqa: E402
 from bench.bench_local_engine import apply_model_reference, peak_rss_mb, reference_model, synth_music  # noqa: E402
+from tests.audio.engines.local.random_repo import build_repo  # noqa: E402
 
 WARM_UP_SAMPLES = 8 * 44100
 # Row -> (path, environment on top of this one's). Demucs as it ships runs with glibc's
@@ -79,8 +80,20 @@ def run_path(path_name: str, model: str, repo: Path, audio: Path, out: Path) -> 
 
 
 def child(path_name: str, environment: dict, model: str, repo: Path, audio: Path, out: Path) -> dict:
-    argv = [sys.executable, __file__, "--child", path_name, "--model", model, "--repo", str(repo),
-            "--audio", str(audio), "--out", str(out)]
+    argv = [
+        sys.executable,
+        __file__,
+        "--child",
+        path_name,
+        "--model",
+        model,
+        "--repo",
+        str(repo),
+        "--audio",
+        str(audio),
+        "--out",
+        str(out),
+    ]
     done = subprocess.run(argv, check=True, capture_output=True, text=True, env={**os.environ, **environment})
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -112,14 +125,21 @@ def main() -> None:
             runs = {}
             for name, (path_name, environment) in RUNS.items():
                 run = runs[name] = child(path_name, environment, args.model, repo, audio, work / f"{path_name}.npy")
-                print(f"{seconds:5.0f} s {name:24s} {run['seconds']:7.2f} s  RTF {run['seconds'] / seconds:.3f}  "
-                      f"peak RSS {run['rss_mb']:6.0f} MB", flush=True)
+                print(
+                    f"{seconds:5.0f} s {name:24s} {run['seconds']:7.2f} s  RTF {run['seconds'] / seconds:.3f}  "
+                    f"peak RSS {run['rss_mb']:6.0f} MB",
+                    flush=True,
+                )
             reference, ours = (np.load(work / f"{path_name}.npy") for path_name in ("reference", "ours"))
-            snrs = ", ".join(f"{source} {snr_db(reference[k], ours[k]):.1f}"
-                             for k, source in enumerate(runs["ours"]["sources"]))
+            snrs = ", ".join(
+                f"{source} {snr_db(reference[k], ours[k]):.1f}" for k, source in enumerate(runs["ours"]["sources"])
+            )
             for name in ("reference", "reference, our allocator"):
-                print(f"{'':7s} ours/{name}: time {runs['ours']['seconds'] / runs[name]['seconds']:.3f}, "
-                      f"RSS {runs['ours']['rss_mb'] / runs[name]['rss_mb']:.3f}", flush=True)
+                print(
+                    f"{'':7s} ours/{name}: time {runs['ours']['seconds'] / runs[name]['seconds']:.3f}, "
+                    f"RSS {runs['ours']['rss_mb'] / runs[name]['rss_mb']:.3f}",
+                    flush=True,
+                )
             print(f"{'':7s} SNR dB of ours against the reference: {snrs}", flush=True)
 
 

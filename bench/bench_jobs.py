@@ -9,6 +9,7 @@ Prints:
 
 Usage: .venv/bin/python bench/bench_jobs.py [--zip-mb 1024] [--jobs 3]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -27,7 +28,7 @@ import soundfile
 from websockets.sync.client import connect
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests.launched_app import LaunchedApp  # noqa: E402
+from tests.launched_app import LaunchedApp
 
 
 def music(path: Path, seconds: float, seed: int) -> Path:
@@ -42,10 +43,18 @@ def login(app: LaunchedApp) -> requests.Session:
     session = requests.Session()
     session.get(f"{app.url}/signup/")
     token = session.cookies["csrftoken"]
-    session.post(f"{app.url}/signup/", data={"username": "bench", "password1": "Bench-pass-123",
-                                             "password2": "Bench-pass-123", "csrfmiddlewaretoken": token})
-    session.headers.update({"X-CSRFToken": session.cookies["csrftoken"], "Accept": "application/json",
-                            "Referer": app.url})
+    session.post(
+        f"{app.url}/signup/",
+        data={
+            "username": "bench",
+            "password1": "Bench-pass-123",
+            "password2": "Bench-pass-123",
+            "csrfmiddlewaretoken": token,
+        },
+    )
+    session.headers.update(
+        {"X-CSRFToken": session.cookies["csrftoken"], "Accept": "application/json", "Referer": app.url}
+    )
     return session
 
 
@@ -61,15 +70,19 @@ def run_job(app, session, track_id: str) -> dict:
     latencies, done = [], {}
     with connect(ws_url, additional_headers={"Cookie": cookie, "Origin": app.url}) as socket:
         started = time.time()
-        job = session.post(f"{app.url}/tracks/{track_id}/separate",
-                           data={"engine": "local", "model": "spleeter_2stems", "stems_mode": "all",
-                                 "output_format": "wav"}).json()["job"]
+        job = session.post(
+            f"{app.url}/tracks/{track_id}/separate",
+            data={"engine": "local", "model": "spleeter_2stems", "stems_mode": "all", "output_format": "wav"},
+        ).json()["job"]
         while not done:
             event = json.loads(socket.recv(timeout=300))
             if event["type"] == "job.progress" and event["job_id"] == job["id"]:
                 latencies.append(time.time() - event["sent_at"])
-            elif event["type"] == "job.status" and event["job"]["id"] == job["id"] \
-                    and event["job"]["status"] in ("completed", "failed"):
+            elif (
+                event["type"] == "job.status"
+                and event["job"]["id"] == job["id"]
+                and event["job"]["status"] in ("completed", "failed")
+            ):
                 done = event["job"]
     assert done["status"] == "completed", done
     total = time.time() - started
@@ -97,7 +110,7 @@ class PeakRss:
         self.app = app
         self.stop = threading.Event()
 
-    def __enter__(self) -> "PeakRss":
+    def __enter__(self) -> PeakRss:
         self.baseline = self.peak = rss_of_web(self.app)
         self.thread = threading.Thread(target=self._sample)
         self.thread.start()
@@ -129,8 +142,15 @@ def zip_export(app, session, track_id: str, megabytes: int) -> None:
     from jobs.models import ProcessingJob
 
     track = Track.objects.get(pk=track_id)
-    job = ProcessingJob.objects.create(track=track, user=track.owner, engine="local", model="bench-zip",
-                                       status="completed", progress=100, finished_at=timezone.now())
+    job = ProcessingJob.objects.create(
+        track=track,
+        user=track.owner,
+        engine="local",
+        model="bench-zip",
+        status="completed",
+        progress=100,
+        finished_at=timezone.now(),
+    )
     folder = app.uploads_dir / "stems" / str(job.id)
     folder.mkdir(parents=True)
     block = np.random.default_rng(0).integers(0, 255, 8 << 20, dtype=np.uint8).tobytes()
@@ -138,8 +158,14 @@ def zip_export(app, session, track_id: str, megabytes: int) -> None:
         with (folder / f"{name}.wav").open("wb") as out:
             for _ in range(megabytes // 4 // 8):
                 out.write(block)
-        Stem.objects.create(job=job, stem_type=name, format="wav", duration_seconds=0,
-                            size_bytes=(folder / f"{name}.wav").stat().st_size, file_path=f"stems/{job.id}/{name}.wav")
+        Stem.objects.create(
+            job=job,
+            stem_type=name,
+            format="wav",
+            duration_seconds=0,
+            size_bytes=(folder / f"{name}.wav").stat().st_size,
+            file_path=f"stems/{job.id}/{name}.wav",
+        )
     received = 0
     with PeakRss(app) as rss:
         started = time.time()
@@ -147,9 +173,11 @@ def zip_export(app, session, track_id: str, megabytes: int) -> None:
             for chunk in response.iter_content(1 << 20):
                 received += len(chunk)
         elapsed = time.time() - started
-    print(f"zip export: {received / 1e6:.0f} MB in {elapsed:.1f} s = {received / 1e6 / elapsed:.0f} MB/s; "
-          f"web server RSS {rss.baseline / 1e6:.0f} MB -> peak {rss.peak / 1e6:.0f} MB "
-          f"(growth {rss.growth / 1e6:.1f} MB; goal < 50 MB)")
+    print(
+        f"zip export: {received / 1e6:.0f} MB in {elapsed:.1f} s = {received / 1e6 / elapsed:.0f} MB/s; "
+        f"web server RSS {rss.baseline / 1e6:.0f} MB -> peak {rss.peak / 1e6:.0f} MB "
+        f"(growth {rss.growth / 1e6:.1f} MB; goal < 50 MB)"
+    )
 
 
 def main() -> None:
@@ -167,14 +195,18 @@ def main() -> None:
                 track_id = upload(app, session, music(Path(tmp) / f"in{seed}.wav", 30.0, seed))
                 results.append(run_job(app, session, track_id))
                 r = results[-1]
-                print(f"job {seed + 1} ({'cold runner' if seed == 0 else 'warm runner'}): total {r['total']:.2f} s, "
-                      f"engine {r['engine']:.2f} s, overhead {r['overhead']:.2f} s")
+                print(
+                    f"job {seed + 1} ({'cold runner' if seed == 0 else 'warm runner'}): total {r['total']:.2f} s, "
+                    f"engine {r['engine']:.2f} s, overhead {r['overhead']:.2f} s"
+                )
             warm = [r["overhead"] for r in results[1:]] or [results[0]["overhead"]]
             print(f"job overhead (warm runner, 30 s input): median {statistics.median(warm):.2f} s (goal < 1 s)")
             lat = sorted(x * 1000 for r in results for x in r["latencies"])
             p95 = lat[min(len(lat) - 1, int(0.95 * len(lat)))]
-            print(f"progress latency: {len(lat)} events, p50 {statistics.median(lat):.1f} ms, "
-                  f"p95 {p95:.1f} ms, max {lat[-1]:.1f} ms (goal p95 < 250 ms)")
+            print(
+                f"progress latency: {len(lat)} events, p50 {statistics.median(lat):.1f} ms, "
+                f"p95 {p95:.1f} ms, max {lat[-1]:.1f} ms (goal p95 < 250 ms)"
+            )
             zip_export(app, session, track_id, args.zip_mb)
         except Exception:
             print(app.log()[-3000:], file=sys.stderr)

@@ -12,6 +12,7 @@ the warm request with ``python -m demucs`` on the same file, the real-time
 factor and the runner's peak RSS (VmHWM); then the peak RSS for a 10-minute
 input. ``--quick`` runs the 30 s case only, ``--long-only`` the 10-minute one.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,7 +32,7 @@ import torch  # noqa: E402
 
 from audio.engines.base import SeparationRequest  # noqa: E402
 from audio.engines.local.engine import LocalEngine, threads_per_job  # noqa: E402
-from audio.engines.local.random_repo import build_repo  # noqa: E402
+from tests.audio.engines.local.random_repo import build_repo  # noqa: E402
 
 RATE = 44100
 
@@ -47,8 +48,7 @@ def synth_music(path: Path, seconds: float) -> Path:
     voice = 0.2 * np.sin(2 * np.pi * 440 * t + 3 * np.sin(2 * np.pi * 5 * t)) * (np.sin(t) > 0)
     left = kick + bass + chords + voice + 0.01 * rng.standard_normal(t.size)
     stereo = np.stack([left, 0.9 * left + 0.1 * chords], axis=1)
-    soundfile.write(str(path), (0.7 * stereo / np.abs(stereo).max()).astype(np.float32), RATE,
-                    subtype="PCM_16")
+    soundfile.write(str(path), (0.7 * stereo / np.abs(stereo).max()).astype(np.float32), RATE, subtype="PCM_16")
     return path
 
 
@@ -76,8 +76,7 @@ def apply_model_reference(bag: torch.nn.Module, mix: torch.Tensor) -> torch.Tens
     ref = mix.mean(0)
     mean, std = ref.mean(), ref.std()
     with torch.no_grad():
-        return apply_model(bag, ((mix - mean) / std)[None], shifts=0, split=True,
-                           overlap=OVERLAP)[0] * std + mean
+        return apply_model(bag, ((mix - mean) / std)[None], shifts=0, split=True, overlap=OVERLAP)[0] * std + mean
 
 
 def bare_seconds(model: str, repo: Path, path: Path) -> float:
@@ -102,14 +101,29 @@ def runner_run(engine: LocalEngine, model: str, path: Path, out: Path) -> tuple[
     started = time.monotonic()
     result = engine.separate(
         SeparationRequest(input_path=path, work_dir=out, model=model),
-        progress=lambda percent: None, cancel=threading.Event(),
+        progress=lambda percent: None,
+        cancel=threading.Event(),
     )
     return time.monotonic() - started, result.meta
 
 
 def cli_seconds(repo: Path, path: Path, out: Path) -> float:
-    argv = [sys.executable, "-m", "demucs", "-n", "htdemucs", "--repo", str(repo),
-            "--shifts", "0", "--overlap", "0.25", "-o", str(out), str(path)]
+    argv = [
+        sys.executable,
+        "-m",
+        "demucs",
+        "-n",
+        "htdemucs",
+        "--repo",
+        str(repo),
+        "--shifts",
+        "0",
+        "--overlap",
+        "0.25",
+        "-o",
+        str(out),
+        str(path),
+    ]
     started = time.monotonic()
     subprocess.run(argv, check=True, capture_output=True)
     elapsed = time.monotonic() - started
@@ -124,15 +138,20 @@ def bench_case(model: str, repo: Path, path: Path, seconds: float, work: Path) -
     try:
         cold, _ = runner_run(engine, model, path, work / f"{model}-cold")
         warm, meta = runner_run(engine, model, path, work / f"{model}-warm")
-        print(f"{model:16s} {seconds:5.0f} s input: bare {bare:7.2f} s | runner cold {cold:7.2f} s, "
-              f"warm {warm:7.2f} s (warm/bare {warm / bare:.3f}) | RTF {meta['real_time_factor']:.3f}",
-              flush=True)
+        print(
+            f"{model:16s} {seconds:5.0f} s input: bare {bare:7.2f} s | runner cold {cold:7.2f} s, "
+            f"warm {warm:7.2f} s (warm/bare {warm / bare:.3f}) | RTF {meta['real_time_factor']:.3f}",
+            flush=True,
+        )
         if model == "htdemucs":
             # CLI then a second warm run, so load changes on a shared machine show up.
             cli = cli_seconds(repo, path, work / f"cli-{seconds:.0f}")
             again, _ = runner_run(engine, model, path, work / f"{model}-again")
-            print(f"{'':16s} python -m demucs {cli:7.2f} s | warm runner again {again:7.2f} s "
-                  f"(runner/cli {again / cli:.3f})", flush=True)
+            print(
+                f"{'':16s} python -m demucs {cli:7.2f} s | warm runner again {again:7.2f} s "
+                f"(runner/cli {again / cli:.3f})",
+                flush=True,
+            )
         print(f"{'':16s} runner peak RSS {peak_rss_mb(engine.supervisor.pid):6.0f} MB", flush=True)
     finally:
         engine.close()
@@ -145,8 +164,10 @@ def bench_memory(model: str, repo: Path, path: Path, work: Path) -> None:
         rss = peak_rss_mb(engine.supervisor.pid)
     finally:
         engine.close()
-    print(f"{model:16s} 600 s input: runner {elapsed:7.1f} s, RTF {meta['real_time_factor']:.3f}, "
-          f"peak RSS {rss:6.0f} MB", flush=True)
+    print(
+        f"{model:16s} 600 s input: runner {elapsed:7.1f} s, RTF {meta['real_time_factor']:.3f}, peak RSS {rss:6.0f} MB",
+        flush=True,
+    )
 
 
 def main() -> None:

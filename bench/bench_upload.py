@@ -3,6 +3,7 @@
 Uploads stream to disk, so the growth should not depend on the file's size.
 Usage: .venv/bin/python bench/bench_upload.py [--mb 400]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -15,8 +16,8 @@ from pathlib import Path
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.bench_jobs import PeakRss, login  # noqa: E402
-from tests.launched_app import LaunchedApp  # noqa: E402
+from bench.bench_jobs import PeakRss, login
+from tests.launched_app import LaunchedApp
 
 
 def silent_wav(path: Path, megabytes: int) -> Path:
@@ -53,8 +54,10 @@ def main() -> None:
             for megabytes in (20, args.mb):
                 path = silent_wav(Path(tmp) / f"{megabytes}.wav", megabytes)
                 elapsed, growth = measured_upload(app, session, path)
-                print(f"upload {megabytes} MB: {elapsed:.1f} s ({megabytes / elapsed:.0f} MB/s incl. full decode "
-                      f"check); web server RSS growth {growth / 1e6:.1f} MB")
+                print(
+                    f"upload {megabytes} MB: {elapsed:.1f} s ({megabytes / elapsed:.0f} MB/s incl. full decode "
+                    f"check); web server RSS growth {growth / 1e6:.1f} MB"
+                )
         finally:
             app.stop()
 

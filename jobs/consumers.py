@@ -1,4 +1,5 @@
 """The websocket that pushes a user's job events to each of their open tabs."""
+
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from jobs.progress import user_group
@@ -22,8 +23,9 @@ class JobEventsConsumer(AsyncJsonWebsocketConsumer):
 
     async def receive(self, text_data=None, bytes_data=None, **kwargs) -> None:
         """The socket only sends; anything a client says gets a clear error back."""
-        await self.send_json({"type": "error", "message": "This socket only sends job events; "
-                                                          "use the HTTP API to act on jobs."})
+        await self.send_json(
+            {"type": "error", "message": "This socket only sends job events; use the HTTP API to act on jobs."}
+        )
 
     async def job_progress(self, event: dict) -> None:
         await self.send_json(event)

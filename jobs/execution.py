@@ -4,6 +4,7 @@ While the engine works, a watcher thread beats the job's heartbeat and checks,
 twice a second, that the job is still wanted (not cancelled, track not deleted);
 if not, it sets the engine's cancel event.
 """
+
 from __future__ import annotations
 
 import logging
@@ -19,7 +20,7 @@ from audio.storage import uploads_path
 from jobs import services
 from jobs.models import ProcessingJob
 from jobs.preview import preview_request
-from jobs.user_settings import LALALAI, lalalai_key_get
+from preferences.services import engine_secret
 
 logger = logging.getLogger(__name__)
 WATCH_SECONDS = 0.5
@@ -45,14 +46,20 @@ class JobWatcher(threading.Thread):
 
 
 def _request(job: ProcessingJob) -> SeparationRequest:
-    work_dir = uploads_path(f"stems/.work-{job.id}")
+    work_dir = uploads_path(job.work_folder)
     shutil.rmtree(work_dir, ignore_errors=True)  # what a dead worker left
     work_dir.mkdir(parents=True)
-    # The owner's own lalal.ai key; without one the engine uses the installation's key.
-    license_key = lalalai_key_get(user=job.user) if job.engine == LALALAI else None
-    return SeparationRequest(input_path=uploads_path(job.track.file_path), work_dir=work_dir,
-                             model=job.model, stems=job.stems_mode, output_format=job.output_format,
-                             options=job.options, license_key=license_key)
+    return SeparationRequest(
+        input_path=uploads_path(job.track.file_path),
+        work_dir=work_dir,
+        model=job.model,
+        stems=job.stems_mode,
+        output_format=job.output_format,
+        options=job.options,
+        input_seconds=job.track.duration_seconds,
+        # The owner's own secret for the engine, if any; without one an engine may use the installation's.
+        credentials=engine_secret(user=job.user, engine=job.engine),
+    )
 
 
 def job_execute(*, job_id) -> None:
@@ -69,7 +76,8 @@ def job_execute(*, job_id) -> None:
         if job.preview:
             request, facts = preview_request(job=job, request=request, cancel=cancel)
         result = get_engine(job.engine).separate(
-            request, progress=lambda percent: services.job_set_progress(job=job, percent=percent), cancel=cancel)
+            request, progress=lambda percent: services.job_set_progress(job=job, percent=percent), cancel=cancel
+        )
         result = replace(result, meta={**result.meta, **facts})
         if not services.job_complete(job=job, result=result):
             logger.info("Job %s ended while separating; its result was dropped", job.id)

@@ -1,19 +1,25 @@
-"""The Separate Stems form; the choices come from the engine registry."""
+"""The Separate Stems form, as the library page shows it (its script sends it to the jobs API)."""
+
 from django import forms
 
-from audio.engines.base import OUTPUT_FORMATS
-from audio.engines.registry import ENGINE_LABELS, engine_names
-
-STEMS_LABELS = {"all": "All stems", "two": "Two stems: vocals + instrumental"}
+from audio.engines.base import OUTPUT_FORMATS, STEMS_LABELS
+from audio.engines.registry import all_engines
+from jobs.preview import PREVIEW_SECONDS
 
 
 class SeparateForm(forms.Form):
+    """Field names are the jobs API's; the models are grouped by engine label."""
+
     engine = forms.ChoiceField(choices=[])
-    model = forms.CharField(max_length=40)
-    stems_mode = forms.ChoiceField(choices=list(STEMS_LABELS.items()))
-    output_format = forms.ChoiceField(choices=[(f, f.upper()) for f in OUTPUT_FORMATS])
-    preview = forms.BooleanField(required=False)
+    model = forms.ChoiceField(choices=[])
+    stems = forms.ChoiceField(choices=list(STEMS_LABELS.items()), widget=forms.RadioSelect)
+    output_format = forms.ChoiceField(label="Format", choices=[(name, name.upper()) for name in OUTPUT_FORMATS])
+    preview = forms.BooleanField(required=False, label=f"Preview: {PREVIEW_SECONDS:g} s from where the vocals start")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["engine"].choices = [(name, ENGINE_LABELS.get(name, name)) for name in engine_names()]
+        engines = all_engines()
+        self.fields["engine"].choices = [(engine.name, engine.label) for engine in engines]
+        self.fields["model"].choices = [
+            (engine.label, [(model, model) for model in engine.models()]) for engine in engines
+        ]

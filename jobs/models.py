@@ -5,14 +5,17 @@ from django.db import models
 
 
 class JobStatus(models.TextChoices):
-    QUEUED = "queued"
-    RUNNING = "running"
-    COMPLETED = "completed"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
+    """A job's state; the labels are the words users read for it."""
+
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Separating"
+    COMPLETED = "completed", "Done"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
 
 
 ACTIVE_STATUSES = (JobStatus.QUEUED, JobStatus.RUNNING)
+FINISHED_STATUSES = (JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED)
 
 
 class ProcessingJob(models.Model):
@@ -51,38 +54,48 @@ class ProcessingJob(models.Model):
         return self.status in ACTIVE_STATUSES
 
     @property
+    def is_finished(self) -> bool:
+        return self.status in FINISHED_STATUSES
+
+    @property
+    def folder(self) -> str:
+        """Where its stems are stored, relative to UPLOADS_DIR."""
+        return f"stems/{self.id}"
+
+    @property
+    def work_folder(self) -> str:
+        """Where its engine writes while it runs, relative to UPLOADS_DIR."""
+        return f"stems/.work-{self.id}"
+
+    @property
+    def peaks_path(self) -> str:
+        return f"{self.folder}/peaks.json"
+
+    @property
     def runtime_seconds(self) -> float | None:
         if self.started_at and self.finished_at:
             return (self.finished_at - self.started_at).total_seconds()
         return None
 
 
-class UserSettings(models.Model):
-    """A user's separation defaults and lalal.ai account; read through jobs.user_settings.
+class Stem(models.Model):
+    """One separated source of a job, stored at ``stems/<job id>/<stem type>.<format>``."""
 
-    The lalal.ai key is stored only encrypted (jobs.secret_box); an empty
-    ``lalalai_stems`` means every stem lalal.ai can split in one go.
-    """
-
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True,
-                                related_name="separation_settings")
-    engine = models.CharField(max_length=20, default="local")
-    local_model = models.CharField(max_length=40, default="htdemucs")
-    stems_mode = models.CharField(max_length=10, default="all")
-    output_format = models.CharField(max_length=8, default="wav")
-    lalalai_key_encrypted = models.TextField(blank=True)
-    lalalai_splitter = models.CharField(max_length=20, default="auto")
-    lalalai_dereverb = models.BooleanField(default=False)
-    lalalai_extraction_level = models.CharField(max_length=20, default="deep_extraction")
-    lalalai_stems = models.JSONField(default=list, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    job = models.ForeignKey(ProcessingJob, on_delete=models.CASCADE, related_name="stems")
+    stem_type = models.CharField(max_length=40)
+    format = models.CharField(max_length=8)
+    duration_seconds = models.FloatField()
+    size_bytes = models.BigIntegerField()
+    file_path = models.CharField(max_length=200, help_text="Relative to UPLOADS_DIR.")
 
     class Meta:
-        verbose_name_plural = "user settings"
+        ordering = ["stem_type"]
+        constraints = [models.UniqueConstraint(fields=["job", "stem_type"], name="one_file_per_stem_type")]
 
     def __str__(self) -> str:
-        return f"settings of {self.user_id}"
+        return self.file_path
 
     @property
-    def has_lalalai_key(self) -> bool:
-        return bool(self.lalalai_key_encrypted)
+    def file_name(self) -> str:
+        return self.file_path.rsplit("/", 1)[-1]

@@ -1,10 +1,11 @@
-"""The JSON shape of a job, shared by pages, websocket events and the API."""
+"""The JSON shape of a job and its stems, shared by pages, websocket events and the API."""
+
 from django.urls import reverse
 
-from jobs.models import ProcessingJob
+from jobs.models import JobStatus, ProcessingJob, Stem
 
 
-def stem_payload(stem) -> dict:
+def stem_payload(stem: Stem) -> dict:
     return {
         "id": str(stem.id),
         "stem_type": stem.stem_type,
@@ -17,6 +18,7 @@ def stem_payload(stem) -> dict:
 
 
 def job_payload(job: ProcessingJob) -> dict:
+    completed = job.status == JobStatus.COMPLETED
     return {
         "id": str(job.id),
         "track_id": str(job.track_id),
@@ -27,6 +29,8 @@ def job_payload(job: ProcessingJob) -> dict:
         "preview": job.preview,
         "options": job.options,
         "status": job.status,
+        "status_label": job.get_status_display(),
+        "active": job.is_active,
         "progress": job.progress,
         "error": job.error_message,
         "created_at": job.created_at.isoformat(),
@@ -35,6 +39,8 @@ def job_payload(job: ProcessingJob) -> dict:
         "runtime_seconds": job.runtime_seconds,
         "result": job.result_meta,
         "stems": [stem_payload(stem) for stem in job.stems.all()],
-        "zip_url": reverse("stems-zip", args=[job.track_id]) if job.status == "completed" else None,
-        "cancel_url": reverse("job-cancel", args=[job.id]),
+        "url": reverse("api-job", args=[job.id]),
+        "studio_url": f"{reverse('track-detail', args=[job.track_id])}?job={job.id}",
+        "zip_url": reverse("stems-zip", args=[job.track_id]) if completed else None,
+        "cancel_url": reverse("api-job-cancel", args=[job.id]),
     }

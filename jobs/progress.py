@@ -2,6 +2,7 @@
 
 Every open tab of a user joins that user's group; events never cross users.
 """
+
 import logging
 import time
 
@@ -28,8 +29,16 @@ def _send(user_id, event: dict) -> None:
 
 def send_progress(job: ProcessingJob, percent: int) -> None:
     # sent_at (epoch seconds) lets a client see how fresh an event is.
-    _send(job.user_id, {"type": "job.progress", "job_id": str(job.id), "track_id": str(job.track_id),
-                        "progress": percent, "sent_at": time.time()})
+    _send(
+        job.user_id,
+        {
+            "type": "job.progress",
+            "job_id": str(job.id),
+            "track_id": str(job.track_id),
+            "progress": percent,
+            "sent_at": time.time(),
+        },
+    )
 
 
 def send_status(job: ProcessingJob) -> None:

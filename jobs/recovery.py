@@ -1,4 +1,5 @@
 """A thread in each worker's main process that recovers jobs whose worker died."""
+
 import logging
 import threading
 

@@ -2,4 +2,6 @@ from django.urls import path
 
 from jobs.consumers import JobEventsConsumer
 
-websocket_urlpatterns = [path("ws/jobs/", JobEventsConsumer.as_asgi())]
+EVENTS_PATH = "ws/jobs/"
+
+websocket_urlpatterns = [path(EVENTS_PATH, JobEventsConsumer.as_asgi())]

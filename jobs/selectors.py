@@ -1,16 +1,20 @@
-"""Reads of processing jobs, always scoped to their owner."""
+"""Reads of processing jobs and their stems, always scoped to their owner."""
+
+from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from jobs.models import ProcessingJob
+from audio.models import Track
+from jobs.models import JobStatus, ProcessingJob, Stem
 
 
-def job_get(*, user, job_id) -> ProcessingJob:
+def job_get(*, user: AbstractBaseUser, job_id) -> ProcessingJob:
     """The user's job; Http404 for anyone else's or a missing one."""
     return get_object_or_404(ProcessingJob.objects.select_related("track"), pk=job_id, user=user)
 
 
-def latest_jobs_by_track(*, user, track_ids) -> dict:
+def latest_jobs_by_track(*, user: AbstractBaseUser, track_ids) -> dict:
     """Track id -> that track's newest job, for the library cards."""
     latest = {}
     jobs: QuerySet = ProcessingJob.objects.filter(user=user, track_id__in=track_ids).prefetch_related("stems")
@@ -19,7 +23,31 @@ def latest_jobs_by_track(*, user, track_ids) -> dict:
     return latest
 
 
-def jobs_of_track(*, user, track) -> list[ProcessingJob]:
+def jobs_of_track(*, user: AbstractBaseUser, track: Track) -> list[ProcessingJob]:
     """The user's jobs of ``track``, newest first, with their stems."""
-    return list(ProcessingJob.objects.filter(user=user, track=track).prefetch_related("stems")
-                .order_by("-created_at"))
+    return list(ProcessingJob.objects.filter(user=user, track=track).prefetch_related("stems").order_by("-created_at"))
+
+
+def stem_get(*, owner: AbstractBaseUser, stem_id) -> Stem:
+    return get_object_or_404(Stem.objects.select_related("job__track"), pk=stem_id, job__user=owner)
+
+
+def stem_by_file(*, owner: AbstractBaseUser, job_id, file_name: str) -> Stem:
+    """The owner's stem stored as ``stems/<job_id>/<file_name>``; Http404 otherwise."""
+    for stem in Stem.objects.filter(job_id=job_id, job__user=owner):
+        if stem.file_name == file_name:
+            return stem
+    raise Http404("No such stem file.")
+
+
+def latest_stems(*, owner: AbstractBaseUser, track: Track) -> list[Stem]:
+    """The stems of the track's newest completed job, full runs before previews."""
+    stems = (
+        Stem.objects.filter(job__track=track, job__user=owner, job__status=JobStatus.COMPLETED)
+        .order_by("job__preview", "-job__finished_at", "stem_type")
+        .select_related("job")
+    )
+    first = next(iter(stems), None)
+    if first is None:
+        raise Http404("This track has no completed separation yet.")
+    return [stem for stem in stems if stem.job_id == first.job_id]

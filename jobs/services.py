@@ -1,4 +1,5 @@
 """Writes to processing jobs: create, cancel, and the state changes of a run."""
+
 from __future__ import annotations
 
 import logging
@@ -11,12 +12,12 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from audio import services as audio_services
 from audio.engines.base import OUTPUT_FORMATS, STEMS_MODES, EngineError, SeparationResult
 from audio.engines.registry import get_engine
 from audio.models import Track
 from jobs import progress
 from jobs.models import ACTIVE_STATUSES, JobStatus, ProcessingJob
+from jobs.stems import stems_discard, stems_store
 
 logger = logging.getLogger(__name__)
 RUN_TASK = "jobs.run_separation"
@@ -24,11 +25,13 @@ MAX_ATTEMPTS = 2  # the first run and one retry after a worker died
 
 
 class JobRejected(Exception):
-    """The job cannot be created as asked; ``message`` is for the user."""
+    """The job cannot be created as asked; ``message`` is for the user, ``field`` names
+    the choice that was refused."""
 
-    def __init__(self, message: str):
+    def __init__(self, message: str, field: str = "non_field_errors"):
         super().__init__(message)
         self.message = message
+        self.field = field
 
 
 class JobLimitReached(JobRejected):
@@ -39,29 +42,48 @@ def _validate(*, engine: str, model: str, stems_mode: str, output_format: str) -
     try:
         models = get_engine(engine).models()
     except EngineError as exc:
-        raise JobRejected(exc.message) from exc
+        raise JobRejected(exc.message, "engine") from exc
     if model not in models:
-        raise JobRejected(f"The {engine} engine has no model {model!r}; choose one of: {', '.join(models)}.")
+        raise JobRejected(f"The {engine} engine has no model {model!r}; choose one of: {', '.join(models)}.", "model")
     if stems_mode not in STEMS_MODES:
-        raise JobRejected(f"Unknown stems mode {stems_mode!r}; choose one of: {', '.join(STEMS_MODES)}.")
+        raise JobRejected(f"Unknown stems mode {stems_mode!r}; choose one of: {', '.join(STEMS_MODES)}.", "stems")
     if output_format not in OUTPUT_FORMATS:
-        raise JobRejected(f"Unknown output format {output_format!r}; choose one of: {', '.join(OUTPUT_FORMATS)}.")
+        raise JobRejected(
+            f"Unknown output format {output_format!r}; choose one of: {', '.join(OUTPUT_FORMATS)}.", "output_format"
+        )
 
 
 def _enqueue(job: ProcessingJob) -> None:
     current_app.send_task(RUN_TASK, args=[str(job.id)], task_id=job.celery_task_id)
 
 
-def job_create(*, user, track: Track, engine: str, model: str, stems_mode: str = "all",
-               output_format: str = "wav", preview: bool = False, options: dict | None = None) -> ProcessingJob:
+def job_create(
+    *,
+    user,
+    track: Track,
+    engine: str,
+    model: str,
+    stems_mode: str = "all",
+    output_format: str = "wav",
+    preview: bool = False,
+    options: dict | None = None,
+) -> ProcessingJob:
     """Queue a separation of ``track``; an identical job done or under way is returned instead.
 
     Raises JobRejected for bad choices or when the user already has
     MAX_ACTIVE_JOBS_PER_USER jobs queued or running.
     """
     _validate(engine=engine, model=model, stems_mode=stems_mode, output_format=output_format)
-    spec = dict(track=track, user=user, engine=engine, model=model, stems_mode=stems_mode,
-                output_format=output_format, preview=preview, options=options or {})
+    spec = {
+        "track": track,
+        "user": user,
+        "engine": engine,
+        "model": model,
+        "stems_mode": stems_mode,
+        "output_format": output_format,
+        "preview": preview,
+        "options": options or {},
+    }
     with transaction.atomic():
         get_user_model().objects.select_for_update().get(pk=user.pk)  # one creator at a time per user
         same = ProcessingJob.objects.filter(**spec, status__in=(*ACTIVE_STATUSES, JobStatus.COMPLETED)).first()
@@ -69,8 +91,9 @@ def job_create(*, user, track: Track, engine: str, model: str, stems_mode: str =
             return same
         limit = settings.MAX_ACTIVE_JOBS_PER_USER
         if ProcessingJob.objects.filter(user=user, status__in=ACTIVE_STATUSES).count() >= limit:
-            raise JobLimitReached(f"You already have {limit} jobs queued or running; wait for one to "
-                              "finish or cancel one.")
+            raise JobLimitReached(
+                f"You already have {limit} jobs queued or running; wait for one to finish or cancel one."
+            )
         job = ProcessingJob.objects.create(**spec, celery_task_id=uuid.uuid4().hex)
         transaction.on_commit(lambda: _enqueue(job))
     logger.info("Queued job %s (%s/%s) for track %s", job.id, engine, model, track.id)
@@ -78,14 +101,16 @@ def job_create(*, user, track: Track, engine: str, model: str, stems_mode: str =
 
 
 def job_cancel(*, job: ProcessingJob, by: str = "the user") -> bool:
-    """Cancel a queued or running job; returns False if it had already ended.
+    """Cancel a queued or running job; returns False if it had already ended. ``job`` is
+    refreshed either way, so it shows the state it ended in.
 
     A running job notices within a second (jobs.execution) and stops its engine.
     """
     cancelled = ProcessingJob.objects.filter(pk=job.pk, status__in=ACTIVE_STATUSES).update(
-        status=JobStatus.CANCELLED, error_message=f"Cancelled by {by}.", finished_at=timezone.now())
+        status=JobStatus.CANCELLED, error_message=f"Cancelled by {by}.", finished_at=timezone.now()
+    )
+    job.refresh_from_db()
     if cancelled:
-        job.refresh_from_db()
         progress.send_status(job)
         logger.info("Cancelled job %s", job.id)
     return bool(cancelled)
@@ -120,8 +145,7 @@ def _is_stale(job: ProcessingJob) -> bool:
 
 def job_heartbeat(*, job: ProcessingJob) -> bool:
     """Record that the job's worker is alive; False when it should stop (cancelled, deleted)."""
-    return bool(ProcessingJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING)
-                .update(heartbeat_at=timezone.now()))
+    return bool(ProcessingJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(heartbeat_at=timezone.now()))
 
 
 def job_set_progress(*, job: ProcessingJob, percent: int) -> None:
@@ -137,12 +161,12 @@ def job_complete(*, job: ProcessingJob, result: SeparationResult) -> bool:
             locked = ProcessingJob.objects.select_for_update().filter(pk=job.pk, status=JobStatus.RUNNING).first()
             if locked is None:
                 return False
-            audio_services.stems_store(job=locked, files=result.stems, output_format=locked.output_format)
+            stems_store(job=locked, files=result.stems)
             locked.status, locked.progress, locked.finished_at = JobStatus.COMPLETED, 100, timezone.now()
             locked.result_meta = result.meta
             locked.save(update_fields=["status", "progress", "finished_at", "result_meta"])
     except BaseException:
-        audio_services.stems_discard(job_id=job.pk)
+        stems_discard(job=job)
         raise
     progress.send_status(locked)
     logger.info("Completed job %s", job.id)
@@ -173,14 +197,16 @@ def jobs_recover_stale() -> int:
     recovered = 0
     for job in ProcessingJob.objects.filter(status=JobStatus.RUNNING, heartbeat_at__lt=cutoff):
         with transaction.atomic():
-            locked = ProcessingJob.objects.select_for_update().filter(
-                pk=job.pk, status=JobStatus.RUNNING, heartbeat_at__lt=cutoff).first()
+            locked = (
+                ProcessingJob.objects.select_for_update()
+                .filter(pk=job.pk, status=JobStatus.RUNNING, heartbeat_at__lt=cutoff)
+                .first()
+            )
             if locked is None:
                 continue
             recovered += 1
             if locked.attempts >= MAX_ATTEMPTS:
-                _fail_locked(locked, "The worker running this job stopped twice, so it was given up.",
-                             "worker_lost")
+                _fail_locked(locked, "The worker running this job stopped twice, so it was given up.", "worker_lost")
                 continue
             locked.status, locked.progress = JobStatus.QUEUED, 0
             locked.save(update_fields=["status", "progress"])

@@ -1,4 +1,5 @@
 """Celery tasks: thin wrappers that take ids and call jobs.execution."""
+
 from celery import shared_task
 
 from jobs.execution import job_execute

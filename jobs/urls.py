@@ -1,12 +1,12 @@
 from django.urls import path
 
-from jobs import settings_page, studio_views, views
+from jobs import views
 
 urlpatterns = [
-    path("tracks/<uuid:track_id>/separate", views.job_create, name="job-create"),
-    path("jobs/<uuid:job_id>", views.job_detail, name="job-detail"),
-    path("jobs/<uuid:job_id>/cancel", views.job_cancel, name="job-cancel"),
-    path("tracks/<uuid:track_id>/", studio_views.track_studio, name="track-detail"),
-    path("jobs/<uuid:job_id>/mix", studio_views.job_mix, name="job-mix"),
-    path("settings/", settings_page.settings_edit, name="settings"),
+    path("", views.library, name="library"),
+    path("tracks/upload", views.track_upload, name="track-upload"),
+    path("tracks/<uuid:track_id>/delete", views.track_delete, name="track-delete"),
+    path("files/stems/<uuid:job_id>/<str:file_name>", views.stem_file, name="stem-file"),
+    path("export/stem/<uuid:stem_id>", views.stem_export, name="stem-export"),
+    path("export/stems/<uuid:track_id>", views.stems_zip, name="stems-zip"),
 ]

@@ -1,55 +1,123 @@
-"""Job actions from the library page: start a separation, cancel, read a job."""
+"""The library page (tracks and their separations), uploads, deletes, and stem downloads."""
+
+from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST
 
-from audio.selectors import track_get
-from jobs import selectors, services
+from audio import selectors as audio_selectors
+from audio import services as audio_services
+from audio.decoding import AudioRejected
+from audio.http.errors import error_body
+from audio.http.files import ranged_file_response
+from audio.http.streaming import iterate_in_thread
+from audio.http.zipstream import zip_stream
+from audio.storage import uploads_path
+from jobs import selectors, stems
 from jobs.forms import SeparateForm
-from jobs.payloads import job_payload
-from jobs.user_settings import separation_options
+from jobs.pages import library_data
+from preferences.services import separation_defaults
 
 
 def _wants_json(request: HttpRequest) -> bool:
     return "application/json" in request.headers.get("Accept", "")
 
 
-@require_POST
-def job_create(request: HttpRequest, track_id) -> HttpResponse:
-    track = track_get(owner=request.user, track_id=track_id)
-    form = SeparateForm(request.POST)
-    if not form.is_valid():
-        message = "; ".join(f"{field}: {' '.join(errors)}" for field, errors in form.errors.items())
-        return JsonResponse({"error": message}, status=400) if _wants_json(request) else _back(request, message)
-    try:
-        options = separation_options(user=request.user, engine=form.cleaned_data["engine"])
-        job = services.job_create(user=request.user, track=track, options=options, **form.cleaned_data)
-    except services.JobRejected as exc:
-        status = 409 if isinstance(exc, services.JobLimitReached) else 400
-        return JsonResponse({"error": exc.message}, status=status) if _wants_json(request) else _back(request, exc.message)
-    if _wants_json(request):
-        return JsonResponse({"job": job_payload(job)}, status=201 if job.status == "queued" else 200)
-    messages.success(request, f"Separation of “{track.title}” is {job.status}.")
-    return redirect("library")
-
-
-def _back(request: HttpRequest, message: str) -> HttpResponse:
-    messages.error(request, message)
-    return redirect("library")
+@require_GET
+def library(request: HttpRequest) -> HttpResponse:
+    tracks = list(audio_selectors.track_list(owner=request.user))
+    defaults = separation_defaults(user=request.user)
+    form = SeparateForm(initial={**defaults, "stems": defaults["stems_mode"]}, auto_id="sep-%s")
+    return render(
+        request,
+        "jobs/library.html",
+        {
+            "tracks": tracks,
+            "max_upload_mb": settings.MAX_UPLOAD_MB,
+            "max_track_minutes": settings.MAX_TRACK_SECONDS // 60,
+            "separate_form": form,
+            "page_data": library_data(user=request.user, tracks=tracks),
+        },
+    )
 
 
 @require_POST
-def job_cancel(request: HttpRequest, job_id) -> HttpResponse:
-    job = selectors.job_get(user=request.user, job_id=job_id)
-    cancelled = services.job_cancel(job=job)
-    job.refresh_from_db()
+def track_upload(request: HttpRequest) -> HttpResponse:
+    """Take one or many files from the `file` field; report each one's fate."""
+    uploads = request.FILES.getlist("file")
+    errors = dict(getattr(request, "upload_rejections", []))
+    accepted = []
+    for upload in uploads:
+        try:
+            track, created = audio_services.track_create(owner=request.user, upload=upload)
+        except AudioRejected as exc:
+            errors[audio_services.display_name(upload.name)] = exc.message
+            continue
+        accepted.append(
+            {
+                "id": str(track.id),
+                "title": track.title,
+                "created": created,
+                "card_html": render_to_string("jobs/_track_card.html", {"track": track}, request),
+            }
+        )
+    if not uploads and not errors:
+        errors[""] = "Choose at least one audio file to upload."
+    status = 200 if accepted else (413 if getattr(request, "upload_rejections", None) else 400)
     if _wants_json(request):
-        return JsonResponse({"cancelled": cancelled, "job": job_payload(job)})
-    messages.info(request, "Cancelled." if cancelled else f"The job had already {job.status}.")
+        body = {"tracks": accepted}
+        if errors:
+            body.update(
+                error_body(
+                    " ".join(f"{name}: {message}" if name else message for name, message in errors.items()), errors
+                )
+            )
+        return JsonResponse(body, status=status)
+    for item in accepted:
+        messages.success(
+            request,
+            f"Added “{item['title']}”." if item["created"] else f"“{item['title']}” is already in your library.",
+        )
+    for name, message in errors.items():
+        messages.error(request, f"{name}: {message}" if name else message)
+    return redirect("library")
+
+
+@require_POST
+def track_delete(request: HttpRequest, track_id) -> HttpResponse:
+    track = audio_selectors.track_get(owner=request.user, track_id=track_id)
+    title = track.title
+    stems.track_delete(track=track)
+    if _wants_json(request):
+        return JsonResponse({"deleted": str(track_id)})
+    messages.success(request, f"Deleted “{title}”.")
     return redirect("library")
 
 
 @require_GET
-def job_detail(request: HttpRequest, job_id) -> JsonResponse:
-    return JsonResponse({"job": job_payload(selectors.job_get(user=request.user, job_id=job_id))})
+def stem_file(request: HttpRequest, job_id, file_name: str) -> HttpResponse:
+    stem = selectors.stem_by_file(owner=request.user, job_id=job_id, file_name=file_name)
+    return ranged_file_response(request, uploads_path(stem.file_path))
+
+
+@require_GET
+def stem_export(request: HttpRequest, stem_id) -> HttpResponse:
+    stem = selectors.stem_get(owner=request.user, stem_id=stem_id)
+    name = f"{slugify(stem.job.track.title) or 'track'}-{stem.stem_type}.{stem.format}"
+    return ranged_file_response(request, uploads_path(stem.file_path), download_name=name)
+
+
+@require_GET
+def stems_zip(request: HttpRequest, track_id) -> HttpResponse:
+    track = audio_selectors.track_get(owner=request.user, track_id=track_id)
+    base = slugify(track.title) or "track"
+    files = [
+        (f"{base}/{stem.file_name}", uploads_path(stem.file_path))
+        for stem in selectors.latest_stems(owner=request.user, track=track)
+    ]
+    response = StreamingHttpResponse(iterate_in_thread(zip_stream(files)), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{base}-stems.zip"'
+    return response

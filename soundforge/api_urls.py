@@ -1,24 +1,28 @@
-"""The JSON API under /api/: tracks, models, jobs, settings, lalal.ai, the schema and its docs."""
+"""The JSON API under /api/: tracks, models, jobs, settings, engine accounts, the schema and its docs."""
+
 from django.contrib.auth.decorators import login_required
 from django.urls import path
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from accounts.tokens import TokenCreateView
 from audio import api as audio_api
+from jobs.api import accounts as accounts_api
+from jobs.api import tracks as tracks_api
 from jobs.api import views as jobs_api
-from soundforge.api import TokenCreateView
+from preferences import api as preferences_api
 
 urlpatterns = [
     path("auth/token/", TokenCreateView.as_view(), name="api-token"),
     path("models/", audio_api.ModelCatalogView.as_view(), name="api-models"),
-    path("tracks/", audio_api.TrackListView.as_view(), name="api-tracks"),
-    path("tracks/<uuid:track_id>/", audio_api.TrackDetailView.as_view(), name="api-track"),
+    path("tracks/", tracks_api.TrackListView.as_view(), name="api-tracks"),
+    path("tracks/<uuid:track_id>/", tracks_api.TrackDetailView.as_view(), name="api-track"),
     path("jobs/", jobs_api.JobListView.as_view(), name="api-jobs"),
     path("jobs/<uuid:job_id>/", jobs_api.JobDetailView.as_view(), name="api-job"),
     path("jobs/<uuid:job_id>/cancel/", jobs_api.JobCancelView.as_view(), name="api-job-cancel"),
-    path("settings/", jobs_api.SettingsView.as_view(), name="api-settings"),
-    path("lalalai/quota", jobs_api.LalalaiQuotaView.as_view(), name="api-lalalai-quota"),
-    path("lalalai/cancel", jobs_api.LalalaiCancelView.as_view(), name="api-lalalai-cancel"),
-    path("lalalai/cancel-all", jobs_api.LalalaiCancelAllView.as_view(), name="api-lalalai-cancel-all"),
+    path("settings/", preferences_api.SettingsView.as_view(), name="api-settings"),
+    path("<slug:engine>/quota", accounts_api.QuotaView.as_view(), name="api-engine-quota"),
+    path("<slug:engine>/cancel", accounts_api.CancelView.as_view(), name="api-engine-cancel"),
+    path("<slug:engine>/cancel-all", accounts_api.CancelAllView.as_view(), name="api-engine-cancel-all"),
     path("schema/", SpectacularJSONAPIView.as_view(), name="api-schema"),
     # The docs pages are for people in a browser: log in first, like every page.
     path("docs/", login_required(SpectacularSwaggerView.as_view(url_name="api-schema")), name="api-docs"),

@@ -1,4 +1,5 @@
 """ASGI entry point: Django over HTTP, Channels consumers over websockets."""
+
 import os
 
 from django.core.asgi import get_asgi_application
@@ -15,8 +16,6 @@ from jobs.routing import websocket_urlpatterns  # noqa: E402
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
-        ),
+        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )

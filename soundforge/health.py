@@ -1,4 +1,5 @@
 """Health checks for /healthz: each answers quickly and never raises."""
+
 import logging
 
 import redis

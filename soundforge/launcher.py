@@ -4,8 +4,10 @@ Order: a private Redis when REDIS_URL is unset, migrations, a Celery worker and
 the ASGI server (HTTP and websockets). Each child runs in its own session so a
 stop can reach its whole process tree; nothing we did not start is touched.
 """
+
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -25,8 +27,7 @@ STOP_GRACE_SECONDS = 15
 
 def _spawn(argv: list[str], env: dict[str, str]) -> subprocess.Popen:
     logger.info("Starting %s", " ".join(argv[:4]))
-    return subprocess.Popen(argv, cwd=BASE_DIR, env=env, stdin=subprocess.DEVNULL,
-                            start_new_session=True)
+    return subprocess.Popen(argv, cwd=BASE_DIR, env=env, stdin=subprocess.DEVNULL, start_new_session=True)
 
 
 def _stop(process: subprocess.Popen) -> None:
@@ -37,10 +38,8 @@ def _stop(process: subprocess.Popen) -> None:
             process.wait(STOP_GRACE_SECONDS)
         except subprocess.TimeoutExpired:
             logger.warning("pid %s did not stop in %ss; killing it", process.pid, STOP_GRACE_SECONDS)
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)  # leftovers of its tree, if any
-    except ProcessLookupError:
-        pass
     process.wait()
 
 
@@ -81,11 +80,41 @@ def run(stop: threading.Event) -> int:
     children: list[subprocess.Popen] = []
     try:
         subprocess.run([python, "manage.py", "migrate", "--noinput"], cwd=BASE_DIR, env=env, check=True)
-        children.append(_spawn([python, "-m", "celery", "-A", "soundforge", "worker",
-                                "--concurrency", env.get("CELERY_CONCURRENCY", "2"),
-                                "--loglevel", "INFO", "-n", f"soundforge-{os.getpid()}@%h"], env))
-        children.append(_spawn([python, "-m", "uvicorn", "soundforge.asgi:application", "--host", host,
-                                "--port", port, "--no-access-log"], env))
+        children.append(
+            _spawn(
+                [
+                    python,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "soundforge",
+                    "worker",
+                    "--concurrency",
+                    env.get("CELERY_CONCURRENCY", "2"),
+                    "--loglevel",
+                    "INFO",
+                    "-n",
+                    f"soundforge-{os.getpid()}@%h",
+                ],
+                env,
+            )
+        )
+        children.append(
+            _spawn(
+                [
+                    python,
+                    "-m",
+                    "uvicorn",
+                    "soundforge.asgi:application",
+                    "--host",
+                    host,
+                    "--port",
+                    port,
+                    "--no-access-log",
+                ],
+                env,
+            )
+        )
         if _wait_until_healthy(f"http://{host}:{port}/healthz", children, stop):
             print(f"SoundForge is running at http://{host}:{port}/  (Ctrl-C stops it)", flush=True)
         while not stop.is_set():

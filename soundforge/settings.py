@@ -3,6 +3,7 @@ defaults that run locally (SQLite, a private Redis, the local engine).
 
 With DEBUG off (production) a SECRET_KEY must be given.
 """
+
 import os
 from pathlib import Path
 
@@ -36,8 +37,11 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "accounts",
     "audio",
+    "preferences",
     "jobs",
+    "studio",
 ]
 
 MIDDLEWARE = [
@@ -47,7 +51,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "soundforge.api.TokenAuthMiddleware",  # API tokens also open file and export URLs
+    "accounts.tokens.TokenAuthMiddleware",  # API tokens also open file and export URLs
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -154,11 +158,11 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "soundforge.api.api_exception_handler",
+    "EXCEPTION_HANDLER": "audio.http.errors.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "SoundForge API",
-    "DESCRIPTION": "Tracks, separation jobs, settings and the lalal.ai account of the signed-in user.",
+    "DESCRIPTION": "Tracks, separation jobs, settings and engine accounts of the signed-in user.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
@@ -167,7 +171,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
-        "EngineEnum": "jobs.user_settings.ENGINES",
+        "EngineEnum": "audio.engines.registry.ENGINE_NAMES",
         "StemsModeEnum": "audio.engines.base.STEMS_MODES",
         "OutputFormatEnum": "audio.engines.base.OUTPUT_FORMATS",
     },

@@ -1,16 +1,26 @@
 """Fixtures shared by the whole suite: private upload folders, users, a real Redis."""
+
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
 import copy
 import socket
+import uuid
 from pathlib import Path
 
+import numpy as np
 import pytest
+import soundfile
 from django.contrib.auth import get_user_model
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 
+from audio import services as audio_services
+from audio.engines import registry
 from soundforge.redis_server import PrivateRedis
+from tests.audio.files import temporary_upload
+from tests.fakes.lalalai_server import FakeLalalai
 
 
 def run_async(coroutine):
@@ -66,10 +76,17 @@ def _redis_settings(settings, redis_url):
     settings.CHANNEL_LAYERS = layers
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Users are made in almost every test; real password hashing is not what is tested."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def make_user(db):
     def make(username: str = "alice", password: str = "a-Long-passw0rd"):
         return get_user_model().objects.create_user(username=username, password=password)
+
     return make
 
 
@@ -87,3 +104,70 @@ def other_user(make_user):
 def user_client(client, user):
     client.force_login(user)
     return client
+
+
+def token_header(user) -> str:
+    """The ``Authorization`` header value of the user's API token."""
+    return f"Token {Token.objects.get_or_create(user=user)[0].key}"
+
+
+def token_client(user) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=token_header(user))
+    return client
+
+
+@pytest.fixture
+def api(user) -> APIClient:
+    """The API as ``user``, with a token."""
+    return token_client(user)
+
+
+@pytest.fixture
+def other_api(other_user) -> APIClient:
+    return token_client(other_user)
+
+
+@pytest.fixture
+def anonymous() -> APIClient:
+    return APIClient()
+
+
+def write_music(path: Path, seconds: float, seed: int = 0) -> Path:
+    rng = np.random.default_rng(seed)
+    t = np.arange(int(seconds * 44100)) / 44100
+    tone = sum(np.sin(2 * np.pi * f * t) for f in rng.uniform(110, 660, size=3))
+    data = np.stack([0.2 * tone, 0.15 * tone], axis=1) + 0.01 * rng.standard_normal((len(t), 2))
+    soundfile.write(str(path), data.astype(np.float32), 44100, subtype="PCM_16")
+    return path
+
+
+@pytest.fixture
+def make_track(tmp_path):
+    """A real stored track of ``seconds`` of music for ``owner``."""
+
+    def make(owner, seconds: float = 2.0, seed: int = 0):
+        path = write_music(tmp_path / f"music-{seed}.wav", seconds, seed)
+        track, _ = audio_services.track_create(owner=owner, upload=temporary_upload(path))
+        return track
+
+    return make
+
+
+@pytest.fixture
+def fake_lalalai(tmp_path_factory, settings, monkeypatch):
+    """A fake lalal.ai on loopback that this process's lalal.ai engine talks to."""
+    fake = FakeLalalai(tmp_path_factory.mktemp("fake_lalalai"))
+    fake.start()
+    settings.LALALAI_BASE_URL = fake.base_url
+    settings.SYSTEM_LALALAI_ACTIVATION_KEY = ""
+    monkeypatch.setattr(registry, "_instances", {})  # engines built from these settings
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def license_key(fake_lalalai) -> str:
+    key = f"test-licence-{uuid.uuid4().hex}"
+    fake_lalalai.add_key(key, minutes=600.0)
+    return key

@@ -1,4 +1,5 @@
 """Start SoundForge the way `make run` does, in a subprocess, for end-to-end tests."""
+
 from __future__ import annotations
 
 import json
@@ -55,13 +56,24 @@ class LaunchedApp:
     def start(self, timeout: float = 90) -> None:
         self.database_url, self._drop_database = database_url_for(self.tmp)
         env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DJANGO_SETTINGS_MODULE")}
-        env.update(PORT=str(self.port), PRIVATE_REDIS_PORT=str(self.redis_port),
-                   PRIVATE_REDIS_DIR=str(self.tmp / "redis"), UPLOADS_DIR=str(self.uploads_dir),
-                   DATABASE_URL=self.database_url, PYTHONUNBUFFERED="1", **self.extra_env)
+        env.update(
+            PORT=str(self.port),
+            PRIVATE_REDIS_PORT=str(self.redis_port),
+            PRIVATE_REDIS_DIR=str(self.tmp / "redis"),
+            UPLOADS_DIR=str(self.uploads_dir),
+            DATABASE_URL=self.database_url,
+            PYTHONUNBUFFERED="1",
+            **self.extra_env,
+        )
         self.log_path = self.tmp / "app.log"
         self._log = self.log_path.open("w")
-        self.process = subprocess.Popen([sys.executable, "-m", "soundforge.launcher"], cwd=BASE_DIR,
-                                        env=env, stdout=self._log, stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "soundforge.launcher"],
+            cwd=BASE_DIR,
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

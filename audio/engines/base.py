@@ -4,16 +4,19 @@ An engine turns one input file into stem files inside a work folder the caller
 owns, reporting progress through a callback. Engines are looked up by name in
 ``audio.engines.registry``; an unknown name is an error, never a fallback.
 """
+
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Protocol
+from typing import Literal, Protocol
 
 STEMS_ALL = "all"
 STEMS_TWO = "two"  # vocals + instrumental
 STEMS_MODES = (STEMS_ALL, STEMS_TWO)
+STEMS_LABELS = {STEMS_ALL: "All stems", STEMS_TWO: "Two stems: vocals + instrumental"}
 OUTPUT_FORMATS = ("wav", "flac", "mp3")
 
 ProgressCallback = Callable[[int], None]
@@ -29,9 +32,11 @@ class SeparationRequest:
     stems: str = STEMS_ALL
     output_format: str = "wav"
     options: dict = field(default_factory=dict)
-    # The lalal.ai licence key for this request (cloud engine only); kept out of
-    # repr so it never reaches a log line.
-    license_key: str | None = field(default=None, repr=False)
+    # Seconds of audio in input_path when the caller knows (timeouts scale with it).
+    input_seconds: float | None = None
+    # The user's own secret for the engine (its secret preference), if any; kept
+    # out of repr so it never reaches a log line.
+    credentials: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -42,11 +47,54 @@ class SeparationResult:
     meta: dict
 
 
+@dataclass(frozen=True)
+class Preference:
+    """One choice a user keeps for an engine (the Settings page and API show them).
+
+    ``kind``: ``choice`` (one of ``choices``), ``choices`` (any of them, a list),
+    ``flag`` (true or false) or ``secret`` (text stored encrypted and handed to the
+    engine as a request's ``credentials``; at most one per engine).
+    """
+
+    name: str
+    label: str
+    kind: Literal["choice", "choices", "flag", "secret"]
+    default: object = None
+    choices: tuple[tuple[str, str], ...] = ()
+    help: str = ""
+
+
+class EngineAccount(Protocol):
+    """What an engine billed by the minute (a cloud service) can tell and do for an account.
+
+    ``credentials`` is the user's own secret, or None for the installation's.
+    """
+
+    def minutes_left(self, credentials: str | None) -> float:
+        """Processing minutes left; raises an EngineError when the service cannot tell."""
+
+    def cancel_all(self, credentials: str) -> dict[str, bool]:
+        """Cancel every task of the account; task id -> whether it was cancelled."""
+
+    def cost_minutes(self, *, seconds: float, stems: int) -> float:
+        """Minutes a separation of ``seconds`` of audio into ``stems`` stems costs."""
+
+
 class Engine(Protocol):
     name: str
+    label: str
+    preferences: tuple[Preference, ...]
+    account: EngineAccount | None
 
     def models(self) -> dict[str, list[str]]:
         """Model name -> the stems it produces in ``all`` mode."""
+
+    def preference_problems(self, values: Mapping[str, object]) -> dict[str, str]:
+        """Refusals of a complete set of this engine's preference values (name -> message),
+        beyond each value's own kind and choices."""
+
+    def job_choices(self, values: Mapping[str, object]) -> tuple[str, dict]:
+        """The model and the job options a user's preference values give a job."""
 
     def separate(
         self,

@@ -3,6 +3,7 @@
 Each OS process (a Celery worker child, a management command) builds an engine
 once, on first use, and keeps it: the local engine's runner stays warm.
 """
+
 from __future__ import annotations
 
 import threading
@@ -16,25 +17,32 @@ from audio.engines.base import Engine, EngineRejectedInput
 def _local() -> Engine:
     from audio.engines.local.engine import LocalEngine
 
-    return LocalEngine(concurrency=settings.CELERY_WORKER_CONCURRENCY, timeout=settings.DEMUCS_TIMEOUT,
-                       model_dir=settings.DEMUCS_MODEL_DIR, device=settings.SEPARATION_DEVICE)
+    return LocalEngine(
+        concurrency=settings.CELERY_WORKER_CONCURRENCY,
+        timeout=settings.DEMUCS_TIMEOUT,
+        model_dir=settings.DEMUCS_MODEL_DIR,
+        device=settings.SEPARATION_DEVICE,
+    )
 
 
 def _lalalai() -> Engine:
     from audio.engines.lalalai import LalalaiEngine
 
-    return LalalaiEngine(base_url=settings.LALALAI_BASE_URL, redis_url=settings.REDIS_URL,
-                         system_key=settings.SYSTEM_LALALAI_ACTIVATION_KEY or None)
+    return LalalaiEngine(
+        base_url=settings.LALALAI_BASE_URL,
+        redis_url=settings.REDIS_URL,
+        system_key=settings.SYSTEM_LALALAI_ACTIVATION_KEY or None,
+    )
 
 
 FACTORIES: dict[str, Callable[[], Engine]] = {"local": _local, "lalalai": _lalalai}
-ENGINE_LABELS = {"local": "Local (Demucs / Spleeter)", "lalalai": "lalal.ai cloud"}
+ENGINE_NAMES = tuple(FACTORIES)
 _instances: dict[str, Engine] = {}
 _lock = threading.Lock()
 
 
-def engine_names() -> list[str]:
-    return list(FACTORIES)
+def all_engines() -> list[Engine]:
+    return [get_engine(name) for name in FACTORIES]
 
 
 def get_engine(name: str) -> Engine:

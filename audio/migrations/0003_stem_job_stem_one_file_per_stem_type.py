@@ -5,20 +5,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('audio', '0002_stem'),
-        ('jobs', '0001_initial'),
+        ("audio", "0002_stem"),
+        ("jobs", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='stem',
-            name='job',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='stems', to='jobs.processingjob'),
+            model_name="stem",
+            name="job",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="stems", to="jobs.processingjob"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='stem',
-            constraint=models.UniqueConstraint(fields=('job', 'stem_type'), name='one_file_per_stem_type'),
+            model_name="stem",
+            constraint=models.UniqueConstraint(fields=("job", "stem_type"), name="one_file_per_stem_type"),
         ),
     ]

@@ -1,1 +1,1 @@
-"""The JSON API of jobs, settings and the lalal.ai account."""
+"""The JSON API of tracks, jobs and engine accounts."""

@@ -6,30 +6,38 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
-        ('jobs', '0001_initial'),
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("jobs", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='UserSettings',
+            name="UserSettings",
             fields=[
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='separation_settings', serialize=False, to=settings.AUTH_USER_MODEL)),
-                ('engine', models.CharField(default='local', max_length=20)),
-                ('local_model', models.CharField(default='htdemucs', max_length=40)),
-                ('stems_mode', models.CharField(default='all', max_length=10)),
-                ('output_format', models.CharField(default='wav', max_length=8)),
-                ('lalalai_key_encrypted', models.TextField(blank=True)),
-                ('lalalai_splitter', models.CharField(default='auto', max_length=20)),
-                ('lalalai_dereverb', models.BooleanField(default=False)),
-                ('lalalai_extraction_level', models.CharField(default='deep_extraction', max_length=20)),
-                ('lalalai_stems', models.JSONField(blank=True, default=list)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="separation_settings",
+                        serialize=False,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                ("engine", models.CharField(default="local", max_length=20)),
+                ("local_model", models.CharField(default="htdemucs", max_length=40)),
+                ("stems_mode", models.CharField(default="all", max_length=10)),
+                ("output_format", models.CharField(default="wav", max_length=8)),
+                ("lalalai_key_encrypted", models.TextField(blank=True)),
+                ("lalalai_splitter", models.CharField(default="auto", max_length=20)),
+                ("lalalai_dereverb", models.BooleanField(default=False)),
+                ("lalalai_extraction_level", models.CharField(default="deep_extraction", max_length=20)),
+                ("lalalai_stems", models.JSONField(blank=True, default=list)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'verbose_name_plural': 'user settings',
+                "verbose_name_plural": "user settings",
             },
         ),
     ]

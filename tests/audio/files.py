@@ -1,4 +1,5 @@
 """Audio files for tests, made on the spot: exact WAVs in Python, the rest with ffmpeg."""
+
 from __future__ import annotations
 
 import base64
@@ -40,13 +41,29 @@ def cover_png(path: Path, color: str = "red") -> Path:
     return path
 
 
-def encode(source: Path, target: Path, *, tags: dict[str, str] | None = None, cover: Path | None = None,
-           extra: tuple[str, ...] = ()) -> Path:
+def encode(
+    source: Path,
+    target: Path,
+    *,
+    tags: dict[str, str] | None = None,
+    cover: Path | None = None,
+    extra: tuple[str, ...] = (),
+) -> Path:
     """Encode ``source`` into ``target``'s format, with tags and an attached picture."""
     args = ["-i", str(source)]
     if cover is not None:
-        args += ["-i", str(cover), "-map", "0:a", "-map", "1:v", "-disposition:v", "attached_pic",
-                 "-c:v", "png" if target.suffix == ".flac" else "mjpeg"]
+        args += [
+            "-i",
+            str(cover),
+            "-map",
+            "0:a",
+            "-map",
+            "1:v",
+            "-disposition:v",
+            "attached_pic",
+            "-c:v",
+            "png" if target.suffix == ".flac" else "mjpeg",
+        ]
     for key, value in (tags or {}).items():
         args += ["-metadata", f"{key}={value}"]
     ffmpeg(*args, *extra, str(target))

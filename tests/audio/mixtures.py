@@ -7,6 +7,7 @@ their exact sum, so ``mix == vocals + accompaniment`` holds for the arrays and
 the files alike. Rendering is deterministic and takes well under a second for
 10 s. Needs ``espeak-ng``, ``sox`` and ``fluidsynth`` on PATH.
 """
+
 from __future__ import annotations
 
 import math
@@ -119,15 +120,37 @@ def _render_stems(work: Path, length: int) -> tuple[np.ndarray, np.ndarray]:
     text = " ".join(words[i % len(words)] for i in range(int(length / SAMPLE_RATE * 3) + 10))
     _run(["espeak-ng", "-v", "en", "-s", "160", "-w", str(work / "speech.wav"), text])
     # -D: no dither, which would make every rendering differ.
-    _run([
-        "sox", "-D", str(work / "speech.wav"),
-        "-r", str(SAMPLE_RATE), "-c", "2", str(work / "speech44.wav"),
-    ])
+    _run(
+        [
+            "sox",
+            "-D",
+            str(work / "speech.wav"),
+            "-r",
+            str(SAMPLE_RATE),
+            "-c",
+            "2",
+            str(work / "speech44.wav"),
+        ]
+    )
     write_midi(work / "accompaniment.mid", length / SAMPLE_RATE)
-    _run([
-        "fluidsynth", "-niq", "-R", "0", "-C", "0", "-g", "0.5", "-r", str(SAMPLE_RATE),
-        "-F", str(work / "accompaniment_raw.wav"), str(SOUNDFONT), str(work / "accompaniment.mid"),
-    ])
+    _run(
+        [
+            "fluidsynth",
+            "-niq",
+            "-R",
+            "0",
+            "-C",
+            "0",
+            "-g",
+            "0.5",
+            "-r",
+            str(SAMPLE_RATE),
+            "-F",
+            str(work / "accompaniment_raw.wav"),
+            str(SOUNDFONT),
+            str(work / "accompaniment.mid"),
+        ]
+    )
     vocals = _read_stereo(work / "speech44.wav", length)
     return vocals, _read_stereo(work / "accompaniment_raw.wav", length)
 
@@ -138,7 +161,7 @@ def render_mixture(out_dir: Path, seconds: float = 10.0, *, vocals_db: float = -
     ``vocals_db`` is the vocals' level relative to the accompaniment (RMS).
     """
     out_dir.mkdir(parents=True, exist_ok=True)
-    length = int(round(seconds * SAMPLE_RATE))
+    length = round(seconds * SAMPLE_RATE)
     vocals, accompaniment = _render_stems(out_dir, length)
     vocals *= 10 ** (vocals_db / 20) * np.sqrt(np.mean(accompaniment**2) / np.mean(vocals**2))
     # Peaks add up to 0.9 at most, so the int16 sum of the stems cannot clip.

@@ -1,4 +1,5 @@
 """Title, artist, album and cover art come from the file's own tags."""
+
 from __future__ import annotations
 
 import pytest
@@ -22,9 +23,11 @@ def cover(tmp_path):
 
 
 def upload(client, path):
-    return client.post("/tracks/upload", {"file": SimpleUploadedFile("file-name." + path.suffix[1:],
-                                                                      path.read_bytes())},
-                       HTTP_ACCEPT="application/json")
+    return client.post(
+        "/tracks/upload",
+        {"file": SimpleUploadedFile("file-name." + path.suffix[1:], path.read_bytes())},
+        HTTP_ACCEPT="application/json",
+    )
 
 
 @pytest.mark.parametrize("extension", ["mp3", "flac", "m4a"])
@@ -44,8 +47,12 @@ def test_tags_and_attached_picture(user_client, user, tone, cover, tmp_path, upl
 
 
 def test_ogg_vorbis_tags_and_picture_block(user_client, user, tone, cover, tmp_path):
-    song = encode(tone, tmp_path / "song.ogg", tags={**TAGS, "METADATA_BLOCK_PICTURE": ogg_picture_tag(cover)},
-                  extra=("-c:a", "libvorbis"))
+    song = encode(
+        tone,
+        tmp_path / "song.ogg",
+        tags={**TAGS, "METADATA_BLOCK_PICTURE": ogg_picture_tag(cover)},
+        extra=("-c:a", "libvorbis"),
+    )
     assert upload(user_client, song).status_code == 200
     track = Track.objects.get(owner=user)
     assert (track.title, track.artist, track.album) == (TAGS["title"], TAGS["artist"], TAGS["album"])
@@ -64,8 +71,9 @@ def test_wav_info_tags(user_client, user, tone, tmp_path):
 
 
 def test_untagged_file_is_titled_after_its_name_with_a_generated_cover(user_client, user, tone):
-    response = user_client.post("/tracks/upload", {"file": SimpleUploadedFile("My Demo (take 2).wav",
-                                                                              tone.read_bytes())})
+    response = user_client.post(
+        "/tracks/upload", {"file": SimpleUploadedFile("My Demo (take 2).wav", tone.read_bytes())}
+    )
     assert response.status_code == 302
     track = Track.objects.get(owner=user)
     assert track.title == "My Demo (take 2)" and track.artist == ""

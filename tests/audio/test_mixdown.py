@@ -1,4 +1,5 @@
 """The server-side mix: the stems times their gains, summed, as a 16-bit WAV."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -66,7 +67,9 @@ def test_gains_are_checked_with_clear_messages():
     stems = ["accompaniment", "vocals"]
     assert mix_gains(requested={"vocals": "0.5"}, stem_types=stems) == {"accompaniment": 1.0, "vocals": 0.5}
     assert mix_gains(requested={"vocals": 2, "accompaniment": 0}, stem_types=stems) == {
-        "accompaniment": 0.0, "vocals": 2.0}
+        "accompaniment": 0.0,
+        "vocals": 2.0,
+    }
     cases = {
         "drums": (1.0, "Unknown stem 'drums'; this job's stems are: accompaniment, vocals."),
         "vocals": (-0.1, "The gain of vocals must be a number from 0 to 2, not -0.1."),

@@ -1,4 +1,5 @@
 """A user signs up, uploads through the file picker and sees the card appear."""
+
 from __future__ import annotations
 
 import pytest
@@ -11,8 +12,12 @@ pytestmark = pytest.mark.e2e
 
 def test_upload_through_the_file_picker_shows_the_card(page, tmp_path):
     tone = write_wav(tmp_path / "tone.wav", frames=44100 * 95)  # 1:35
-    song = encode(tone, tmp_path / "Café del Mar.mp3",
-                  tags={"title": "Sunset Test", "artist": "The Fixtures"}, cover=cover_png(tmp_path / "c.png"))
+    song = encode(
+        tone,
+        tmp_path / "Café del Mar.mp3",
+        tags={"title": "Sunset Test", "artist": "The Fixtures"},
+        cover=cover_png(tmp_path / "c.png"),
+    )
     sign_up(page, "picker")
     assert page.locator("#empty-library").is_visible()
     page.set_input_files("#file-input", str(song))
@@ -30,14 +35,19 @@ def test_upload_through_the_file_picker_shows_the_card(page, tmp_path):
 def test_drop_several_files_and_see_refusals_in_words(page, tmp_path):
     good = write_wav(tmp_path / "dropped.wav", frames=44100 * 3)
     sign_up(page, "dropper")
-    payload = [{"name": "dropped.wav", "bytes": list(good.read_bytes())},
-               {"name": "notes.mp3", "bytes": list(b"not audio at all" * 64)}]
-    page.evaluate("""files => {
+    payload = [
+        {"name": "dropped.wav", "bytes": list(good.read_bytes())},
+        {"name": "notes.mp3", "bytes": list(b"not audio at all" * 64)},
+    ]
+    page.evaluate(
+        """files => {
         const dt = new DataTransfer();
         files.forEach(f => dt.items.add(new File([new Uint8Array(f.bytes)], f.name)));
         const zone = document.getElementById('dropzone');
         zone.dispatchEvent(new DragEvent('drop', {dataTransfer: dt, bubbles: true, cancelable: true}));
-    }""", payload)
+    }""",
+        payload,
+    )
     page.locator(".card", has_text="dropped").wait_for(timeout=20000)
     failed = page.locator(".upload-item.failed")
     failed.wait_for(timeout=20000)

@@ -1,8 +1,10 @@
 """Press Separate Stems in Chromium and watch it finish live, then play and download."""
+
 from __future__ import annotations
 
 import io
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -51,7 +53,7 @@ def test_separate_watch_play_and_download(page, tmp_path):
 
     with page.expect_download() as download:
         card.locator(".zip-download").click()
-    archive = zipfile.ZipFile(io.BytesIO(open(download.value.path(), "rb").read()))
+    archive = zipfile.ZipFile(io.BytesIO(Path(download.value.path()).read_bytes()))
     names = sorted(name.split("/")[-1] for name in archive.namelist())
     assert names == ["accompaniment.wav", "vocals.wav"]
     assert all(archive.getinfo(name).file_size > 8 * 44100 * 4 for name in archive.namelist())

@@ -3,6 +3,7 @@
 What is audible is read from the page's Web Audio graph (each stem's gain node and
 an analyser after it), not from CSS classes.
 """
+
 from __future__ import annotations
 
 import json
@@ -78,9 +79,10 @@ def test_the_studio_mixes_plays_and_reports_a_real_separation(page, live_app, tm
 
     # The jobs list and the report, with the figures the engine recorded.
     assert page.locator(".job-item.selected .job-state").inner_text() == "Done"
-    meta = json.loads(page.request.get(f"/jobs/{job_id}").text())["job"]["result"]
-    facts = {dt: dd for dt, dd in zip(page.locator(".report-facts dt").all_inner_texts(),
-                                      page.locator(".report-facts dd").all_inner_texts())}
+    meta = json.loads(page.request.get(f"/api/jobs/{job_id}/").text())["result"]
+    facts = dict(
+        zip(page.locator(".report-facts dt").all_inner_texts(), page.locator(".report-facts dd").all_inner_texts())
+    )
     assert facts["Model"] == "spleeter_2stems"
     assert facts["Version"] == meta["model_version"]
     assert facts["Device"].startswith(meta["device"])
@@ -116,8 +118,11 @@ def test_the_studio_mixes_plays_and_reports_a_real_separation(page, live_app, tm
     # A/B: the original replaces the stems, in step with them.
     page.click("#ab-original")
     page.wait_for_function("window.studio.stemsBus.gain.value < 0.001", timeout=5000)
-    assert page.evaluate("""() => { const s = window.studio, n = new Float32Array(2048);
-        s.original.analyser.getFloatTimeDomainData(n); return Math.hypot(...n) / Math.sqrt(n.length); }""") > HEARD
+    assert (
+        page.evaluate("""() => { const s = window.studio, n = new Float32Array(2048);
+        s.original.analyser.getFloatTimeDomainData(n); return Math.hypot(...n) / Math.sqrt(n.length); }""")
+        > HEARD
+    )
     assert abs(page.evaluate("window.studio.original.element.currentTime - window.studio.time()")) < 0.1
     page.click("#ab-original")
     page.wait_for_function("window.studio.stemsBus.gain.value > 0.99", timeout=5000)
@@ -155,22 +160,28 @@ def test_the_studio_mixes_plays_and_reports_a_real_separation(page, live_app, tm
 
     # A second separation started meanwhile shows up in the jobs list and its state follows it live.
     track_id = page.url.rstrip("/").rsplit("/", 1)[-1]
-    started = page.evaluate("""trackId => fetch(`/tracks/${trackId}/separate`, {method: 'POST',
-        headers: {'X-CSRFToken': document.querySelector('[name=csrfmiddlewaretoken]').value, Accept: 'application/json'},
-        body: new URLSearchParams({engine: 'local', model: 'spleeter_2stems', stems_mode: 'all', output_format: 'flac'}),
-    }).then(r => r.json())""", track_id)
+    started = page.evaluate(
+        """trackId => fetch('/api/jobs/', {method: 'POST', headers: {
+            'X-CSRFToken': document.querySelector('[name=csrfmiddlewaretoken]').value,
+            'Content-Type': 'application/json', Accept: 'application/json'},
+        body: JSON.stringify({track: trackId, engine: 'local', model: 'spleeter_2stems', stems: 'all',
+                              output_format: 'flac'}),
+    }).then(r => r.json())""",
+        track_id,
+    )
     page.reload()
     page.evaluate("window.sameDocument = true")
-    second = page.locator(f".job-item[data-job-id='{started['job']['id']}'] .job-state")
+    state = f"[data-job-id='{started['id']}'] .job-state"
+    second = page.locator(f".job-item{state}")
     assert page.locator(".job-item").count() == 2
-    page.wait_for_function(f"document.querySelector(\"[data-job-id='{started['job']['id']}'] .job-state\")"
-                           ".textContent === 'Done'", timeout=60000)
+    page.wait_for_function(f'document.querySelector("{state}").textContent === "Done"', timeout=60000)
     assert second.inner_text() == "Done" and page.evaluate("window.sameDocument")  # updated in place
 
     page.set_viewport_size({"width": 390, "height": 844})
     page.wait_for_timeout(300)  # the waveforms are redrawn for the new width
     widest = page.evaluate(
-        "Math.max(...[...document.querySelectorAll('main *')].map(e => e.getBoundingClientRect().right))")
+        "Math.max(...[...document.querySelectorAll('main *')].map(e => e.getBoundingClientRect().right))"
+    )
     assert widest <= 390  # nothing of the studio sticks out sideways
     page.screenshot(path=str(ARTIFACTS / "studio-phone.png"), full_page=True)
     assert page.console_errors == []

@@ -5,6 +5,7 @@ multistem), check (with the per-key rate limit), cancel, cancel all, delete,
 minutes left and result downloads; it records every request, and can be told
 to misbehave (``fail``) or to refuse work (``state.max_duration`` and co).
 """
+
 from __future__ import annotations
 
 import json
@@ -75,8 +76,9 @@ class FakeLalalai:
         host, port = self._httpd.server_address[:2]
         self.base_url = f"http://{host}:{port}/api/v1/"
         self.state.media_url = f"http://{host}:{port}/media"
-        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,),
-                                        daemon=True, name="fake-lalalai")
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, args=(0.05,), daemon=True, name="fake-lalalai"
+        )
 
     def start(self) -> None:
         self._thread.start()
@@ -94,8 +96,7 @@ class FakeLalalai:
     def set_check_limit(self, limit: int, window: float) -> None:
         self.state.check_limit, self.state.check_window = limit, window
 
-    def fail(self, endpoint: str, kind: str, *, times: int = 1, status: int = 500,
-             after: int = 0) -> None:
+    def fail(self, endpoint: str, kind: str, *, times: int = 1, status: int = 500, after: int = 0) -> None:
         """Let ``after`` calls to ``endpoint`` through, then make ``times`` misbehave."""
         assert kind in FAULT_KINDS and (endpoint in ROUTES.values() or endpoint == "download")
         with self._lock:
@@ -117,8 +118,7 @@ class FakeLalalai:
 
     def rate_limited(self, key: str) -> int:
         """How many check/ calls the rate limit itself refused."""
-        return sum(1 for r in self.calls("check") if r.key == key and r.status == 429
-                   and r.fault is None)
+        return sum(1 for r in self.calls("check") if r.key == key and r.status == 429 and r.fault is None)
 
     def minutes_left(self, key: str) -> float:
         with self.state.lock:
@@ -145,7 +145,7 @@ class _Handler(BaseHTTPRequestHandler):
         return self.server.fake  # type: ignore[attr-defined]
 
     def log_message(self, format: str, *args: Any) -> None:
-        logger.debug("fake lalal.ai: " + format, *args)
+        logger.debug("fake lalal.ai: %s", format % args)
 
     def do_POST(self) -> None:
         endpoint = ROUTES.get(self.path)
@@ -248,8 +248,7 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             return json.loads(raw)
         except ValueError:
-            return 422, {"detail": [{"loc": ["body"], "msg": "JSON decode error",
-                                     "type": "json_invalid"}]}
+            return 422, {"detail": [{"loc": ["body"], "msg": "JSON decode error", "type": "json_invalid"}]}
 
     def _drain(self) -> bytes:
         length = self.headers.get("Content-Length", "0")

@@ -4,6 +4,7 @@ The answers follow lalal.ai's v1 OpenAPI document (shapes, status values,
 error codes). The document does not describe a bad licence key; this fake
 answers it with 401 and a ``detail`` message, as most APIs do.
 """
+
 from __future__ import annotations
 
 import math
@@ -17,8 +18,7 @@ from typing import Any
 
 from tests.fakes.lalalai_audio import SUPPORTED, write_tone
 
-STEMS = ("vocals", "drum", "piano", "bass", "electric_guitar", "acoustic_guitar",
-         "synthesizer", "strings", "wind")
+STEMS = ("vocals", "drum", "piano", "bass", "electric_guitar", "acoustic_guitar", "synthesizer", "strings", "wind")
 MULTISTEM_STEMS = STEMS[:6]
 PHOENIX_ONLY = ("synthesizer", "strings", "wind")
 SPLITTERS = ("andromeda", "perseus", "orion", "phoenix", "lyra")
@@ -34,8 +34,7 @@ def missing(*loc: str) -> Answer:
 
 
 def invalid(*loc: str) -> Answer:
-    return 422, {"detail": [{"loc": ["body", *loc], "msg": "Input is not valid",
-                             "type": "value_error"}]}
+    return 422, {"detail": [{"loc": ["body", *loc], "msg": "Input is not valid", "type": "value_error"}]}
 
 
 @dataclass
@@ -90,11 +89,16 @@ class LalalaiState:
             self.accounts[key] = Account(minutes_left=minutes)
 
     def new_source(self, key: str, path: Path, size: int, duration: float) -> dict:
-        source = Source(str(uuid.uuid4()), key, path, size, int(math.ceil(duration)))
+        source = Source(str(uuid.uuid4()), key, path, size, math.ceil(duration))
         with self.lock:
             self.sources[source.id] = source
-        return {"id": source.id, "name": path.name, "size": size, "duration": source.duration,
-                "expires": int(time.time()) + 86400}
+        return {
+            "id": source.id,
+            "name": path.name,
+            "size": size,
+            "duration": source.duration,
+            "expires": int(time.time()) + 86400,
+        }
 
     def split(self, key: str, body: Any, multistem: bool) -> Answer:
         problem = _check_split_body(body, multistem)
@@ -103,10 +107,12 @@ class LalalaiState:
         with self.lock:
             source = self.sources.get(body["source_id"])
             if source is None or source.key != key or source.deleted:
-                return 400, {"detail": "The file has not been uploaded properly or has "
-                                       "already been deleted. Please upload it again."}
+                return 400, {
+                    "detail": "The file has not been uploaded properly or has "
+                    "already been deleted. Please upload it again."
+                }
             presets = body["presets"]
-            labels = (list(presets["stem_list"]) if multistem else [presets["stem"]])
+            labels = list(presets["stem_list"]) if multistem else [presets["stem"]]
             reused = self._reuse(body.get("idempotency_key"))
             if reused is not None:
                 return reused
@@ -118,11 +124,9 @@ class LalalaiState:
             return None
         if task.checks == 0:
             return 200, {"task_id": task.id}
-        return 400, {"detail": "Idempotency key has already been used.",
-                     "code": "idempotency_key_used"}
+        return 400, {"detail": "Idempotency key has already been used.", "code": "idempotency_key_used"}
 
-    def _start(self, key: str, source: Source, labels: list[str], presets: dict,
-               idempotency_key: str | None) -> Answer:
+    def _start(self, key: str, source: Source, labels: list[str], presets: dict, idempotency_key: str | None) -> Answer:
         account = self.accounts[key]
         minutes = source.duration / 60 * len(labels)
         if self.max_duration is not None and source.duration > self.max_duration:
@@ -171,19 +175,27 @@ class LalalaiState:
         return self._describe(task)
 
     def _describe(self, task: Task) -> dict:
-        common = {"source_id": task.source.id,
-                  "presets": {**task.presets, "task_type": "split"}}
+        common = {"source_id": task.source.id, "presets": {**task.presets, "task_type": "split"}}
         if task.state == "progress":
             progress = min(99, task.checks * 100 // self.checks_to_finish)
             return {**common, "status": "progress", "progress": progress}
         if task.state == "error":
-            return {**common, "status": "error",
-                    "error": {"code": "inference_error", "id": task.id,
-                              "detail": "Unable to detect the stem in the uploaded file"}}
+            return {
+                **common,
+                "status": "error",
+                "error": {
+                    "code": "inference_error",
+                    "id": task.id,
+                    "detail": "Unable to detect the stem in the uploaded file",
+                },
+            }
         if task.state == "cancelled":
             return {**common, "status": "cancelled"}
-        return {**common, "status": "success",
-                "result": {"duration": task.source.duration, "tracks": self._tracks(task)}}
+        return {
+            **common,
+            "status": "success",
+            "result": {"duration": task.source.duration, "tracks": self._tracks(task)},
+        }
 
     def _tracks(self, task: Task) -> list[dict]:
         back = "no_multistem" if "stem_list" in task.presets else "no_" + task.labels[0]
@@ -197,8 +209,14 @@ class LalalaiState:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 write_tone(path, ext, frequency=220.0 + 40 * len(tracks))
                 task.files[label] = path
-            tracks.append({"type": kind, "label": label, "size": path.stat().st_size,
-                           "url": f"{self.media_url}/{task.id}/{path.name}"})
+            tracks.append(
+                {
+                    "type": kind,
+                    "label": label,
+                    "size": path.stat().st_size,
+                    "url": f"{self.media_url}/{task.id}/{path.name}",
+                }
+            )
         return tracks
 
     def cancel(self, key: str, task_ids: list[str]) -> dict:
@@ -268,8 +286,7 @@ def _check_stems(presets: dict, multistem: bool) -> Answer | None:
         stems = presets.get("stem_list")
         if stems is None:
             return missing("presets", "stem_list")
-        if not isinstance(stems, list) or not 1 <= len(stems) <= 6 \
-                or any(s not in MULTISTEM_STEMS for s in stems):
+        if not isinstance(stems, list) or not 1 <= len(stems) <= 6 or any(s not in MULTISTEM_STEMS for s in stems):
             return invalid("presets", "stem_list")
         return None
     if "stem" not in presets:

@@ -1,30 +1,30 @@
 """A real Celery worker on the test Redis and the test database, and what it needs.
 
 The Demucs repository holds RANDOMLY INITIALISED weights of real architectures
-(audio.engines.local.random_repo): these tests check the job machinery, not
+(tests.audio.engines.local.random_repo): these tests check the job machinery, not
 separation quality. `htdemucs` is mapped to demucs' tiny unittest network so jobs
 are quick; `mdx_extra` gets the real HTDemucs architecture for jobs that must
 run long enough to be killed or cancelled.
 """
+
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
-import numpy as np
 import pytest
 import redis
-import soundfile
 from django.db import connection
 
-from audio import services as audio_services
-from audio.engines.local.random_repo import build_repo
-from jobs.models import ProcessingJob
-from tests.audio.files import temporary_upload
+from jobs.models import JobStatus, ProcessingJob, Stem
+from tests.audio.engines.local.random_repo import build_repo
+from tests.audio.files import write_wav
 from tests.launched_app import BASE_DIR
 
 FAST_MODEL, SLOW_MODEL = "htdemucs", "mdx_extra"
@@ -48,14 +48,33 @@ class Worker:
         self.log_path = log
         self._log = log.open("a")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "soundforge", "worker", "--concurrency", env["CELERY_CONCURRENCY"],
-             "--loglevel", "INFO", "-n", f"test-{time.monotonic_ns()}@%h", "--without-gossip", "--without-mingle"],
-            cwd=BASE_DIR, env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "soundforge",
+                "worker",
+                "--concurrency",
+                env["CELERY_CONCURRENCY"],
+                "--loglevel",
+                "INFO",
+                "-n",
+                f"test-{time.monotonic_ns()}@%h",
+                "--without-gossip",
+                "--without-mingle",
+            ],
+            cwd=BASE_DIR,
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
-    def wait_ready(self, timeout: float = 60) -> "Worker":
+    def wait_ready(self, timeout: float = 60) -> Worker:
         deadline = time.monotonic() + timeout
         while " ready." not in self.log():
             assert self.process.poll() is None, self.log()
@@ -71,14 +90,10 @@ class Worker:
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.terminate()
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 self.process.wait(30)
-            except subprocess.TimeoutExpired:
-                pass
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         self.process.wait()
         self._log.close()
 
@@ -91,34 +106,22 @@ def start_worker(transactional_db, redis_url, uploads_dir, jobs_demucs_repo, tmp
 
     def start(**extra: str) -> Worker:
         env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
-        env.update(DATABASE_URL=database_url(), REDIS_URL=redis_url, UPLOADS_DIR=str(uploads_dir),
-                   DEMUCS_MODEL_DIR=str(jobs_demucs_repo), CELERY_CONCURRENCY="2", JOB_STALE_SECONDS="4",
-                   PYTHONUNBUFFERED="1", **extra)
+        env.update(
+            DATABASE_URL=database_url(),
+            REDIS_URL=redis_url,
+            UPLOADS_DIR=str(uploads_dir),
+            DEMUCS_MODEL_DIR=str(jobs_demucs_repo),
+            CELERY_CONCURRENCY="2",
+            JOB_STALE_SECONDS="4",
+            PYTHONUNBUFFERED="1",
+            **extra,
+        )
         workers.append(Worker(env, tmp_path / f"worker-{len(workers)}.log").wait_ready())
         return workers[-1]
 
     yield start
     for worker in workers:
         worker.stop()
-
-
-def write_music(path: Path, seconds: float, seed: int = 0) -> Path:
-    rng = np.random.default_rng(seed)
-    t = np.arange(int(seconds * 44100)) / 44100
-    tone = sum(np.sin(2 * np.pi * f * t) for f in rng.uniform(110, 660, size=3))
-    data = np.stack([0.2 * tone, 0.15 * tone], axis=1) + 0.01 * rng.standard_normal((len(t), 2))
-    soundfile.write(str(path), data.astype(np.float32), 44100, subtype="PCM_16")
-    return path
-
-
-@pytest.fixture
-def make_track(tmp_path):
-    """A real stored track of ``seconds`` of music for ``owner``."""
-    def make(owner, seconds: float = 2.0, seed: int = 0):
-        path = write_music(tmp_path / f"music-{seed}.wav", seconds, seed)
-        track, _ = audio_services.track_create(owner=owner, upload=temporary_upload(path))
-        return track
-    return make
 
 
 def wait_for(predicate, timeout: float = 90, interval: float = 0.2, message: str = ""):
@@ -134,3 +137,34 @@ def wait_for(predicate, timeout: float = 90, interval: float = 0.2, message: str
 def job_status(job: ProcessingJob) -> str:
     job.refresh_from_db()
     return job.status
+
+
+@pytest.fixture
+def make_job(uploads_dir):
+    """A job row in any state; a completed one gets real stem files."""
+
+    def make(track, *, engine="local", model="htdemucs", status=JobStatus.QUEUED, stems=(), **fields):
+        job = ProcessingJob.objects.create(
+            track=track,
+            user=track.owner,
+            engine=engine,
+            model=model,
+            status=status,
+            celery_task_id=uuid.uuid4().hex,
+            **fields,
+        )
+        for name in stems:
+            path = uploads_dir / "stems" / str(job.id) / f"{name}.wav"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_wav(path, frames=4410)
+            Stem.objects.create(
+                job=job,
+                stem_type=name,
+                format="wav",
+                duration_seconds=track.duration_seconds,
+                size_bytes=path.stat().st_size,
+                file_path=f"stems/{job.id}/{name}.wav",
+            )
+        return job
+
+    return make

@@ -1,4 +1,5 @@
 """Jobs end to end with a real Celery worker, the real runner and the real Redis."""
+
 from __future__ import annotations
 
 import asyncio
@@ -6,9 +7,8 @@ import asyncio
 import pytest
 from channels.testing import WebsocketCommunicator
 
-from audio.models import Stem
 from jobs import services
-from jobs.models import ProcessingJob
+from jobs.models import ProcessingJob, Stem
 from soundforge.asgi import application
 from tests.conftest import run_async
 from tests.jobs.conftest import FAST_MODEL, SLOW_MODEL, job_status, wait_for
@@ -68,7 +68,10 @@ def test_a_job_runs_to_completed_stems_with_live_progress(start_worker, user, ma
     start_worker()
     track = make_track(user, seconds=3.0)
     holder = {}
-    body = lambda: holder.update(job=services.job_create(user=user, track=track, engine="local", model=FAST_MODEL))
+
+    def body():
+        return holder.update(job=services.job_create(user=user, track=track, engine="local", model=FAST_MODEL))
+
     [log] = run_with_sockets([user], body, lambda: "job" in holder and job_status(holder["job"]) == "completed")
     job = holder["job"]
     assert log.progress(job) == STEPS
@@ -115,8 +118,7 @@ def test_cancel_a_queued_job_before_a_worker_takes_it(start_worker, user, make_t
     assert job.status == "cancelled" and job.attempts == 0
 
 
-def test_deleting_a_track_while_its_job_runs_stops_it_and_leaves_no_files(start_worker, user, make_track,
-                                                                          uploads_dir):
+def test_deleting_a_track_while_its_job_runs_stops_it_and_leaves_no_files(start_worker, user, make_track, uploads_dir):
     from audio.services import track_delete
 
     start_worker()

@@ -1,4 +1,5 @@
 """Preview jobs: 60 s from where the vocals start, else from the start, or the whole track."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -27,15 +28,19 @@ def song_with_an_instrumental_intro(tmp_path):
 
 def test_preview_starts_at_the_first_vocals(start_worker, user, tmp_path):
     start_worker()
-    track, _ = audio_services.track_create(owner=user, upload=temporary_upload(song_with_an_instrumental_intro(tmp_path)))
+    track, _ = audio_services.track_create(
+        owner=user, upload=temporary_upload(song_with_an_instrumental_intro(tmp_path))
+    )
     job = services.job_create(user=user, track=track, engine="local", model="spleeter_2stems", preview=True)
     wait_for(lambda: job_status(job) in ("completed", "failed"), 240)
     assert job.status == "completed", job.error_message
     assert job.result_meta["preview_from"] == "first vocals"
     assert INTRO_SECONDS - 1 <= job.result_meta["preview_start_seconds"] <= INTRO_SECONDS + 3
     assert job.result_meta["preview_seconds"] == pytest.approx(60.0, abs=0.05)
-    assert {stem.stem_type: round(stem.duration_seconds) for stem in job.stems.all()} == \
-        {"vocals": 60, "accompaniment": 60}
+    assert {stem.stem_type: round(stem.duration_seconds) for stem in job.stems.all()} == {
+        "vocals": 60,
+        "accompaniment": 60,
+    }
     full = services.job_create(user=user, track=track, engine="local", model="spleeter_2stems")
     assert full.pk != job.pk and full.preview is False, "a full run is its own job, not the preview reused"
 
@@ -47,28 +52,34 @@ def test_preview_of_music_without_vocals_starts_at_the_beginning(start_worker, u
     job = services.job_create(user=user, track=track, engine="local", model=FAST_MODEL, preview=True)
     wait_for(lambda: job_status(job) in ("completed", "failed"), 240)
     assert job.status == "completed", job.error_message
-    assert (job.result_meta["preview_start_seconds"], job.result_meta["preview_from"]) == \
-        (0.0, "start (no vocals found)")
+    assert (job.result_meta["preview_start_seconds"], job.result_meta["preview_from"]) == (
+        0.0,
+        "start (no vocals found)",
+    )
     assert all(round(stem.duration_seconds) == 60 for stem in job.stems.all())
 
 
 def test_a_short_track_is_previewed_whole(start_worker, user, make_track):
     start_worker()
-    job = services.job_create(user=user, track=make_track(user, seconds=3.0), engine="local",
-                              model=FAST_MODEL, preview=True)
+    job = services.job_create(
+        user=user, track=make_track(user, seconds=3.0), engine="local", model=FAST_MODEL, preview=True
+    )
     wait_for(lambda: job_status(job) == "completed", 60)
     assert job.result_meta["preview_from"] == "whole track"
     assert all(stem.duration_seconds == pytest.approx(3.0, abs=0.01) for stem in job.stems.all())
 
 
-@pytest.mark.parametrize("vocal_frames,expected", [
-    ((20, 40), 10.0),      # sustained vocals from frame 20 (0.5 s frames)
-    ((5, 7), None),        # a 1 s blip is leakage, not singing
-    ((0, 0), None),
-])
+@pytest.mark.parametrize(
+    "vocal_frames,expected",
+    [
+        ((20, 40), 10.0),  # sustained vocals from frame 20 (0.5 s frames)
+        ((5, 7), None),  # a 1 s blip is leakage, not singing
+        ((0, 0), None),
+    ],
+)
 def test_sustained_vocal_detection(vocal_frames, expected):
     rate, frame = 1000, 500
     mix = np.full((40 * frame, 2), 0.5, dtype=np.float32)
     vocals = np.full_like(mix, 0.01)
-    vocals[vocal_frames[0] * frame: vocal_frames[1] * frame] = 0.3
+    vocals[vocal_frames[0] * frame : vocal_frames[1] * frame] = 0.3
     assert first_sustained_vocals(vocals, mix, rate=rate) == expected

@@ -1,4 +1,5 @@
 """What happens to jobs when workers die, Redis restarts, or many jobs compete."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -15,8 +16,10 @@ def test_a_worker_killed_mid_job_does_not_leave_it_running(start_worker, user, m
     first = start_worker()
     slow = services.job_create(user=user, track=make_track(user, seconds=12.0), engine="local", model=SLOW_MODEL)
     wait_for(lambda: job_status(slow) == "running" and slow.progress >= 10, 120, message="slow job running")
-    queued = [services.job_create(user=user, track=make_track(user, seed=seed), engine="local", model=FAST_MODEL)
-              for seed in (1, 2)]
+    queued = [
+        services.job_create(user=user, track=make_track(user, seed=seed), engine="local", model=FAST_MODEL)
+        for seed in (1, 2)
+    ]
     first.kill()
     assert job_status(slow) == "running"  # as the dead worker left it
     start_worker()
@@ -30,16 +33,19 @@ def test_a_worker_killed_mid_job_does_not_leave_it_running(start_worker, user, m
 def test_a_job_whose_worker_dies_twice_is_failed_with_a_message(start_worker, user, make_track):
     job = services.job_create(user=user, track=make_track(user), engine="local", model=FAST_MODEL)
     # As two dead workers would leave it: running, second attempt, silent for a while.
-    ProcessingJob.objects.filter(pk=job.pk).update(status="running", attempts=2,
-                                                   heartbeat_at=job.created_at - timedelta(minutes=5))
+    ProcessingJob.objects.filter(pk=job.pk).update(
+        status="running", attempts=2, heartbeat_at=job.created_at - timedelta(minutes=5)
+    )
     start_worker()
     wait_for(lambda: job_status(job) == "failed", 30)
     assert job.error_message == "The worker running this job stopped twice, so it was given up."
 
 
 def test_queued_jobs_survive_a_redis_restart(start_worker, user, make_track, redis_server):
-    jobs = [services.job_create(user=user, track=make_track(user, seed=seed), engine="local", model=FAST_MODEL)
-            for seed in range(3)]
+    jobs = [
+        services.job_create(user=user, track=make_track(user, seed=seed), engine="local", model=FAST_MODEL)
+        for seed in range(3)
+    ]
     redis_server.stop()
     redis_server.start()
     start_worker()
@@ -50,15 +56,15 @@ def test_queued_jobs_survive_a_redis_restart(start_worker, user, make_track, red
 def test_six_jobs_of_two_users(start_worker, make_user, make_track):
     alice, bob = make_user("alice"), make_user("bob")
     start_worker()
-    tracks = {user: [make_track(user, seed=seed + 10 * n) for seed in range(3)]
-              for n, user in enumerate((alice, bob))}
+    tracks = {user: [make_track(user, seed=seed + 10 * n) for seed in range(3)] for n, user in enumerate((alice, bob))}
     created: list[ProcessingJob] = []
 
     def create_all():
         for index in range(3):
             for user in (alice, bob):
-                created.append(services.job_create(user=user, track=tracks[user][index], engine="local",
-                                                   model=FAST_MODEL))
+                created.append(
+                    services.job_create(user=user, track=tracks[user][index], engine="local", model=FAST_MODEL)
+                )
 
     def all_done():
         return len(created) == 6 and all(job_status(job) == "completed" for job in created)

@@ -1,4 +1,6 @@
-"""The library page's job actions and the websocket's manners, without a worker."""
+"""The library page's job actions (the jobs API with the browser session) and the websocket's
+manners, without a worker."""
+
 from __future__ import annotations
 
 import pytest
@@ -11,55 +13,69 @@ from tests.conftest import run_async
 
 ORIGIN = [(b"origin", b"http://127.0.0.1")]
 
+
 def separate(client, track, **fields):
-    data = {"engine": "local", "model": "htdemucs", "stems_mode": "all", "output_format": "wav", **fields}
-    return client.post(f"/tracks/{track.id}/separate", data, HTTP_ACCEPT="application/json")
+    data = {"track": str(track.id), "engine": "local", "model": "htdemucs", "stems": "all", "output_format": "wav"}
+    return client.post("/api/jobs/", {**data, **fields}, content_type="application/json")
+
 
 def test_separate_creates_a_queued_job(user_client, user, make_track, django_capture_on_commit_callbacks):
     track = make_track(user)
     with django_capture_on_commit_callbacks() as callbacks:
-        response = separate(user_client, track, model="spleeter_2stems", stems_mode="two", output_format="mp3")
+        response = separate(user_client, track, model="spleeter_2stems", stems="two", output_format="mp3")
     assert response.status_code == 201
-    job = response.json()["job"]
-    assert (job["status"], job["model"], job["stems_mode"], job["output_format"]) == \
-        ("queued", "spleeter_2stems", "two", "mp3")
+    job = response.json()
+    assert (job["status"], job["model"], job["stems_mode"], job["output_format"]) == (
+        "queued",
+        "spleeter_2stems",
+        "two",
+        "mp3",
+    )
     assert len(callbacks) == 1, "the task is sent once the row is committed"
 
-@pytest.mark.parametrize("fields,message", [
-    ({"model": "htdemucs_9000"}, "no model 'htdemucs_9000'"),
-    ({"engine": "mystery"}, "engine: Select a valid choice"),
-    ({"stems_mode": "five"}, "stems_mode: Select a valid choice"),
-    ({"output_format": "ogg"}, "output_format: Select a valid choice"),
-])
+
+@pytest.mark.parametrize(
+    "fields,message",
+    [
+        ({"model": "htdemucs_9000"}, "model: The local engine has no model 'htdemucs_9000'"),
+        ({"engine": "mystery"}, 'engine: "mystery" is not a valid choice'),
+        ({"stems": "five"}, 'stems: "five" is not a valid choice'),
+        ({"output_format": "ogg"}, 'output_format: "ogg" is not a valid choice'),
+    ],
+)
 def test_bad_choices_are_refused_in_words(user_client, user, make_track, fields, message):
     response = separate(user_client, make_track(user), **fields)
     assert response.status_code == 400
-    assert message in response.json()["error"]
+    assert message in response.json()["detail"]
     assert not ProcessingJob.objects.exists()
+
 
 def test_over_the_limit_answers_409(user_client, user, make_track, settings):
     settings.MAX_ACTIVE_JOBS_PER_USER = 1
     separate(user_client, make_track(user, seed=1))
     response = separate(user_client, make_track(user, seed=2))
     assert response.status_code == 409
-    assert "You already have 1 jobs queued or running" in response.json()["error"]
+    assert "You already have 1 jobs queued or running" in response.json()["detail"]
+
 
 def test_another_users_track_and_job_are_not_found(client, user, other_user, make_track):
     track = make_track(user)
     client.force_login(user)
-    job_id = separate(client, track).json()["job"]["id"]
+    job_id = separate(client, track).json()["id"]
     client.force_login(other_user)
     assert separate(client, track).status_code == 404
-    assert client.get(f"/jobs/{job_id}").status_code == 404
-    assert client.post(f"/jobs/{job_id}/cancel").status_code == 404
+    assert client.get(f"/api/jobs/{job_id}/").status_code == 404
+    assert client.post(f"/api/jobs/{job_id}/cancel/").status_code == 404
     assert ProcessingJob.objects.get(pk=job_id).status == "queued"
 
+
 def test_cancel_from_the_page(user_client, user, make_track):
-    job_id = separate(user_client, make_track(user)).json()["job"]["id"]
-    first = user_client.post(f"/jobs/{job_id}/cancel", HTTP_ACCEPT="application/json").json()
+    job = separate(user_client, make_track(user)).json()
+    first = user_client.post(job["cancel_url"]).json()
     assert first["cancelled"] is True and first["job"]["status"] == "cancelled"
-    again = user_client.post(f"/jobs/{job_id}/cancel", HTTP_ACCEPT="application/json").json()
+    again = user_client.post(job["cancel_url"]).json()
     assert again["cancelled"] is False
+
 
 def test_library_page_carries_jobs_and_models(user_client, user, make_track):
     track = make_track(user)
@@ -67,6 +83,7 @@ def test_library_page_carries_jobs_and_models(user_client, user, make_track):
     page = user_client.get("/").content.decode()
     assert 'id="jobs-data"' in page and '"mdx_extra"' in page and "spleeter_2stems" in page
     assert "Separate Stems" in page
+
 
 def test_websocket_refuses_anonymous_users():
     async def connect():
@@ -76,6 +93,7 @@ def test_websocket_refuses_anonymous_users():
         return connected, code
 
     assert run_async(connect()) == (False, 4401)
+
 
 def test_websocket_answers_client_messages_with_an_error(user):
     async def talk():

@@ -1,4 +1,5 @@
 """/healthz tells whether the database, Redis and a Celery worker answer."""
+
 from tests.conftest import free_port
 
 

@@ -1,5 +1,6 @@
 """`make run`'s start-up code: a private Redis when REDIS_URL is unset, a worker, the
 ASGI server; Ctrl-C stops every process it started and nothing else."""
+
 from __future__ import annotations
 
 import os
@@ -12,7 +13,6 @@ import pytest
 import redis
 
 from soundforge.redis_server import PrivateRedis, PrivateRedisError, port_is_open
-from tests.conftest import free_port
 from tests.launched_app import BASE_DIR, LaunchedApp
 
 
@@ -56,8 +56,7 @@ def test_private_redis_is_started_used_and_stopped(tmp_path):
         private = redis.Redis(port=app.redis_port)
         assert private.exists("_kombu.binding.celery"), "Celery's queue is not in the private Redis"
         tree = descendants(app.process.pid)
-        commands = {pid: Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-                    for pid in tree}
+        commands = {pid: Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode() for pid in tree}
         web = [pid for pid, cmd in commands.items() if "uvicorn" in cmd]
         worker = [pid for pid, cmd in commands.items() if "celery" in cmd and "worker" in cmd]
         assert web and worker, commands
@@ -82,8 +81,14 @@ def test_a_taken_port_is_left_alone(tmp_path):
         assert server.process is None
         env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
         env.update(PRIVATE_REDIS_PORT=str(port), PRIVATE_REDIS_DIR=str(tmp_path))
-        result = subprocess.run([sys.executable, "-m", "soundforge.launcher"], cwd=BASE_DIR, env=env,
-                                capture_output=True, text=True, timeout=60)
+        result = subprocess.run(
+            [sys.executable, "-m", "soundforge.launcher"],
+            cwd=BASE_DIR,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert result.returncode == 1
         assert f"Port {port} is already in use" in result.stderr
         squatter.getsockname()  # still ours

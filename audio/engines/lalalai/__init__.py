@@ -1,4 +1,5 @@
 """The lalal.ai cloud separation engine (REST API v1)."""
+
 from audio.engines.lalalai.client import DEFAULT_BASE_URL
 from audio.engines.lalalai.engine import LalalaiEngine
 from audio.engines.lalalai.ratelimit import RateLimit

@@ -3,6 +3,7 @@
 Every parser raises ``EngineProtocolError`` when a required field is missing
 or has the wrong type, so nothing downstream trusts a malformed answer.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -69,16 +70,13 @@ class TaskStatus:
 def short_detail(detail: Any) -> str:
     """lalal.ai's own error text, flattened and cut to a readable length."""
     if isinstance(detail, list):
-        detail = "; ".join(str(item.get("msg", item)) if isinstance(item, dict) else str(item)
-                           for item in detail)
+        detail = "; ".join(str(item.get("msg", item)) if isinstance(item, dict) else str(item) for item in detail)
     text = " ".join(str(detail).split())
     return text if len(text) <= _DETAIL_LIMIT else text[: _DETAIL_LIMIT - 3] + "..."
 
 
 def malformed(what: str, why: str) -> EngineProtocolError:
-    return EngineProtocolError(
-        f"lalal.ai sent an answer to {what} that SoundForge cannot read ({why})."
-    )
+    return EngineProtocolError(f"lalal.ai sent an answer to {what} that SoundForge cannot read ({why}).")
 
 
 def require(body: Any, name: str, kind: type | tuple[type, ...], what: str) -> Any:
@@ -119,10 +117,7 @@ def parse_empty(body: Any, what: str) -> None:
 def parse_cancel(body: Any) -> dict[str, bool]:
     """Task id -> whether lalal.ai cancelled it."""
     result = require(body, "result", dict, "cancel")
-    return {
-        task_id: require(entry, "status", str, "cancel") == "success"
-        for task_id, entry in result.items()
-    }
+    return {task_id: require(entry, "status", str, "cancel") == "success" for task_id, entry in result.items()}
 
 
 def parse_check(body: Any) -> dict[str, TaskStatus]:
@@ -181,8 +176,7 @@ def refusal(status: int, body: Any, what: str) -> EngineError:
     code = body.get("code") if isinstance(body, dict) else None
     if status in (401, 403):
         return EngineAuthError(
-            "lalal.ai rejected the licence key. Check the key on the Settings page "
-            "(or SYSTEM_LALALAI_ACTIVATION_KEY)."
+            "lalal.ai rejected the licence key. Check the key on the Settings page (or SYSTEM_LALALAI_ACTIVATION_KEY)."
         )
     if code in _LICENSE_ERRORS:
         return license_error(code)

@@ -3,12 +3,14 @@
 A client is bound to one licence key. It is not shared between threads: each
 job and each poller thread makes its own (they are cheap).
 """
+
 from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import requests
 
@@ -53,10 +55,11 @@ class LalalaiClient:
     def __repr__(self) -> str:
         return f"LalalaiClient(base_url={self.base_url!r}, key={self.fingerprint})"
 
-    def clone(self) -> "LalalaiClient":
+    def clone(self) -> LalalaiClient:
         """A new client with the same key and settings (for another thread)."""
-        return LalalaiClient(license_key=self._license_key, base_url=self.base_url,
-                             timeouts=self.timeouts, retry=self.retry)
+        return LalalaiClient(
+            license_key=self._license_key, base_url=self.base_url, timeouts=self.timeouts, retry=self.retry
+        )
 
     def close(self) -> None:
         self._session.close()
@@ -76,13 +79,10 @@ class LalalaiClient:
         payload = {"source_id": source_id, "presets": presets, "idempotency_key": idempotency_key}
         return answers.parse_task_id(self._call("split", endpoint, json=payload))
 
-    def check(
-        self, task_ids: list[str], *, before_attempt: Callable[[], None] | None = None
-    ) -> dict[str, TaskStatus]:
+    def check(self, task_ids: list[str], *, before_attempt: Callable[[], None] | None = None) -> dict[str, TaskStatus]:
         """Status of many tasks in one request; ``before_attempt`` runs before
         every attempt (the shared rate limiter)."""
-        body = self._call("check", "check/", json={"task_ids": task_ids},
-                          before_attempt=before_attempt)
+        body = self._call("check", "check/", json={"task_ids": task_ids}, before_attempt=before_attempt)
         return answers.parse_check(body)
 
     def cancel(self, task_ids: list[str]) -> dict[str, bool]:
@@ -92,8 +92,7 @@ class LalalaiClient:
         return answers.parse_cancel(self._call("cancel all", "cancel/all/"))
 
     def delete(self, source_id: str) -> None:
-        answers.parse_empty(self._call("delete", "delete/", json={"source_id": source_id}),
-                            "delete")
+        answers.parse_empty(self._call("delete", "delete/", json={"source_id": source_id}), "delete")
 
     def minutes_left(self) -> float:
         return answers.parse_minutes_left(self._call("minutes left", "limits/minutes_left/"))
@@ -103,8 +102,7 @@ class LalalaiClient:
         left behind on failure. The licence key is not sent to download hosts."""
         return self._with_retries(what, lambda: self._download_once(url, dest, what))
 
-    def _call(self, what: str, path: str, *, before_attempt: Callable[[], None] | None = None,
-              **send_args: Any) -> Any:
+    def _call(self, what: str, path: str, *, before_attempt: Callable[[], None] | None = None, **send_args: Any) -> Any:
         def attempt() -> Any:
             if before_attempt is not None:
                 before_attempt()
@@ -120,41 +118,57 @@ class LalalaiClient:
             except _RetryableAnswer as exc:
                 failure, retry_after = exc.error, exc.retry_after
             except requests.Timeout:
-                failure, retry_after = EngineTimeout(
-                    f"lalal.ai did not answer the {what} request in time "
-                    f"({attempts} attempt(s))."), None
+                failure, retry_after = (
+                    EngineTimeout(f"lalal.ai did not answer the {what} request in time ({attempts} attempt(s))."),
+                    None,
+                )
             except requests.ConnectionError:
-                failure, retry_after = EngineUnavailable(
-                    f"Could not connect to lalal.ai for the {what} request "
-                    f"({attempts} attempt(s)); check the network and try again."), None
-            logger.warning("lalal.ai %s failed (attempt %d of %d, key %s): %s",
-                           what, number, attempts, self.fingerprint, failure.message)
+                failure, retry_after = (
+                    EngineUnavailable(
+                        f"Could not connect to lalal.ai for the {what} request "
+                        f"({attempts} attempt(s)); check the network and try again."
+                    ),
+                    None,
+                )
+            logger.warning(
+                "lalal.ai %s failed (attempt %d of %d, key %s): %s",
+                what,
+                number,
+                attempts,
+                self.fingerprint,
+                failure.message,
+            )
             if number < attempts:
                 self.retry.wait(number, retry_after)
         raise failure
 
-    def _send(self, path: str, *, json: Any = None, file_path: Path | None = None,
-              headers: dict | None = None) -> requests.Response:
+    def _send(
+        self, path: str, *, json: Any = None, file_path: Path | None = None, headers: dict | None = None
+    ) -> requests.Response:
         all_headers = {"X-License-Key": self._license_key, **(headers or {})}
         url = self.base_url + path
         if file_path is None:
-            return self._session.post(url, json=json, headers=all_headers,
-                                      timeout=self.timeouts.as_requests())
+            return self._session.post(url, json=json, headers=all_headers, timeout=self.timeouts.as_requests())
         with file_path.open("rb") as body:
-            return self._session.post(url, data=body, headers=all_headers,
-                                      timeout=self.timeouts.as_requests())
+            return self._session.post(url, data=body, headers=all_headers, timeout=self.timeouts.as_requests())
 
     def _answer(self, what: str, response: requests.Response) -> Any:
         status = response.status_code
         logger.debug("lalal.ai %s -> HTTP %d (key %s)", what, status, self.fingerprint)
         if status == 429:
-            raise _RetryableAnswer(EngineUnavailable(
-                f"lalal.ai is limiting the rate of {what} requests and kept refusing; "
-                "try again in a minute."), _retry_after(response))
+            raise _RetryableAnswer(
+                EngineUnavailable(
+                    f"lalal.ai is limiting the rate of {what} requests and kept refusing; try again in a minute."
+                ),
+                _retry_after(response),
+            )
         if status >= 500:
-            raise _RetryableAnswer(EngineUnavailable(
-                f"lalal.ai had a server error (HTTP {status}) on the {what} request; "
-                "try again later."), _retry_after(response))
+            raise _RetryableAnswer(
+                EngineUnavailable(
+                    f"lalal.ai had a server error (HTTP {status}) on the {what} request; try again later."
+                ),
+                _retry_after(response),
+            )
         try:
             body = response.json()
         except ValueError:
@@ -175,28 +189,28 @@ class LalalaiClient:
             dest.unlink(missing_ok=True)
             if isinstance(exc, requests.Timeout):
                 raise
-            raise _RetryableAnswer(EngineUnavailable(
-                f"The {what} from lalal.ai was cut short; try again.")) from exc
+            raise _RetryableAnswer(EngineUnavailable(f"The {what} from lalal.ai was cut short; try again.")) from exc
         except BaseException:
             dest.unlink(missing_ok=True)
             raise
         if expected is not None and written != expected:
             dest.unlink(missing_ok=True)
-            raise _RetryableAnswer(EngineUnavailable(
-                f"The {what} from lalal.ai was cut short "
-                f"({written} of {expected} bytes); try again."))
+            raise _RetryableAnswer(
+                EngineUnavailable(f"The {what} from lalal.ai was cut short ({written} of {expected} bytes); try again.")
+            )
         return written
 
     def _check_download_status(self, resp: requests.Response, what: str) -> None:
         logger.debug("lalal.ai download %s -> HTTP %d", what, resp.status_code)
         if resp.status_code == 429 or resp.status_code >= 500:
-            raise _RetryableAnswer(EngineUnavailable(
-                f"lalal.ai could not serve the {what} (HTTP {resp.status_code}); "
-                "try again later."), _retry_after(resp))
+            raise _RetryableAnswer(
+                EngineUnavailable(f"lalal.ai could not serve the {what} (HTTP {resp.status_code}); try again later."),
+                _retry_after(resp),
+            )
         if resp.status_code != 200:
             raise EngineUnavailable(
-                f"lalal.ai no longer has the file for the {what} (HTTP {resp.status_code}); "
-                "run the separation again.")
+                f"lalal.ai no longer has the file for the {what} (HTTP {resp.status_code}); run the separation again."
+            )
 
 
 def _write_stream(resp: requests.Response, dest: Path) -> int:

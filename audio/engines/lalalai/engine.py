@@ -1,12 +1,13 @@
 """The lalal.ai cloud engine: upload, split, wait, download, clean up."""
+
 from __future__ import annotations
 
 import logging
 import threading
 import time
 import uuid
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Callable
 
 import redis
 
@@ -19,7 +20,8 @@ from audio.engines.base import (
     SeparationRequest,
     SeparationResult,
 )
-from audio.engines.lalalai import stems
+from audio.engines.lalalai import preferences, stems
+from audio.engines.lalalai.account import LalalaiAccount
 from audio.engines.lalalai.answers import TaskStatus
 from audio.engines.lalalai.client import DEFAULT_BASE_URL, LalalaiClient
 from audio.engines.lalalai.keys import resolve_license_key
@@ -40,10 +42,13 @@ class LalalaiEngine:
 
     ``request.model`` is a splitter name (or ``auto``); ``request.options`` may
     hold ``stems`` (product stem names), ``dereverb`` and ``extraction_level``
-    (see ``stems.py``). The key is ``request.license_key``, else ``system_key``.
+    (see ``stems.py``). The licence key is ``request.credentials`` (the user's own),
+    else ``system_key``.
     """
 
     name = "lalalai"
+    label = "lalal.ai cloud"
+    preferences = preferences.PREFERENCES
 
     def __init__(
         self,
@@ -73,6 +78,7 @@ class LalalaiEngine:
         self._task_timeout = task_timeout
         self._redis_prefix = redis_prefix
         self._pollers: PollerRegistry = POLLERS
+        self.account = LalalaiAccount(make_client=self._client, system_key=system_key)
 
     def __repr__(self) -> str:
         return f"LalalaiEngine(base_url={self._base_url!r})"
@@ -80,21 +86,11 @@ class LalalaiEngine:
     def models(self) -> dict[str, list[str]]:
         return stems.models()
 
-    def minutes_left(self, license_key: str | None) -> float:
-        """Processing minutes left on the key (the user's, else the system's)."""
-        client = self._client(resolve_license_key(license_key, self._system_key))
-        try:
-            return client.minutes_left()
-        finally:
-            client.close()
+    def preference_problems(self, values: Mapping[str, object]) -> dict[str, str]:
+        return preferences.problems(values)
 
-    def cancel_all(self, license_key: str | None) -> dict[str, bool]:
-        """Cancel every running task of the key; task id -> cancelled or not."""
-        client = self._client(resolve_license_key(license_key, self._system_key))
-        try:
-            return client.cancel_all()
-        finally:
-            client.close()
+    def job_choices(self, values: Mapping[str, object]) -> tuple[str, dict]:
+        return preferences.job_choices(values)
 
     def separate(
         self,
@@ -105,7 +101,7 @@ class LalalaiEngine:
     ) -> SeparationResult:
         """Run one separation at lalal.ai; see ``EngineError`` subclasses for failures."""
         plan = stems.plan_split(request)
-        client = self._client(resolve_license_key(request.license_key, self._system_key))
+        client = self._client(resolve_license_key(request.credentials, self._system_key))
         reporter = _Progress(progress)
         created: list[Path] = []
         source_id = None
@@ -116,8 +112,7 @@ class LalalaiEngine:
             reporter.report(_UPLOADED)
             _raise_if_cancelled(cancel)
             task_id = client.split(plan.endpoint, source_id, plan.presets, str(uuid.uuid4()))
-            logger.info("lalal.ai task %s started (%s, key %s)",
-                        task_id, plan.endpoint, client.fingerprint)
+            logger.info("lalal.ai task %s started (%s, key %s)", task_id, plan.endpoint, client.fingerprint)
             status = self._await_task(client, task_id, cancel, reporter)
             files = _download_all(client, status, plan, request, created, cancel, reporter)
         except BaseException:
@@ -127,14 +122,19 @@ class LalalaiEngine:
             if source_id is not None:
                 _delete_source(client, source_id)
             client.close()
-        meta = {"engine": self.name, "model": plan.splitter, "device": "lalal.ai cloud",
-                "task_id": task_id, "duration_seconds": status.duration}
+        meta = {
+            "engine": self.name,
+            "model": plan.splitter,
+            "device": "lalal.ai cloud",
+            "task_id": task_id,
+            "duration_seconds": status.duration,
+        }
         return SeparationResult(stems=files, meta=meta)
 
-    def _await_task(self, client: LalalaiClient, task_id: str, cancel: threading.Event,
-                    reporter: "_Progress") -> TaskStatus:
-        watch = self._pollers.watch((client.base_url, client.fingerprint), task_id,
-                                    self._poller_factory(client))
+    def _await_task(
+        self, client: LalalaiClient, task_id: str, cancel: threading.Event, reporter: _Progress
+    ) -> TaskStatus:
+        watch = self._pollers.watch((client.base_url, client.fingerprint), task_id, self._poller_factory(client))
         deadline = time.monotonic() + self._task_timeout
         try:
             while True:
@@ -144,8 +144,8 @@ class LalalaiEngine:
                 if time.monotonic() > deadline:
                     _cancel_task(client, task_id)
                     raise EngineTimeout(
-                        f"lalal.ai did not finish within {self._task_timeout:.0f} s; "
-                        "the task was cancelled.")
+                        f"lalal.ai did not finish within {self._task_timeout:.0f} s; the task was cancelled."
+                    )
                 status = watch.next_status(_WAIT_STEP)
                 if status is None or status.state == "progress":
                     reporter.task(status.progress if status else 0)
@@ -162,16 +162,16 @@ class LalalaiEngine:
         def make(registry: PollerRegistry) -> CheckPoller:
             client = job_client.clone()
             limiter = SharedRateLimiter(
-                self._redis, name=f"{self._redis_prefix}:check:{client.fingerprint}",
-                rate=self._check_rate)
-            return CheckPoller(registry, (client.base_url, client.fingerprint), client,
-                               limiter, self._poll_interval)
+                self._redis, name=f"{self._redis_prefix}:check:{client.fingerprint}", rate=self._check_rate
+            )
+            return CheckPoller(registry, (client.base_url, client.fingerprint), client, limiter, self._poll_interval)
 
         return make
 
     def _client(self, license_key: str) -> LalalaiClient:
-        return LalalaiClient(license_key=license_key, base_url=self._base_url,
-                             timeouts=self._timeouts, retry=self._retry)
+        return LalalaiClient(
+            license_key=license_key, base_url=self._base_url, timeouts=self._timeouts, retry=self._retry
+        )
 
 
 class _Progress:
@@ -191,9 +191,15 @@ class _Progress:
         self.report(_UPLOADED + task_percent * (_PROCESSED - _UPLOADED) / 100)
 
 
-def _download_all(client: LalalaiClient, status: TaskStatus, plan: stems.SplitPlan,
-                  request: SeparationRequest, created: list[Path], cancel: threading.Event,
-                  reporter: _Progress) -> dict[str, Path]:
+def _download_all(
+    client: LalalaiClient,
+    status: TaskStatus,
+    plan: stems.SplitPlan,
+    request: SeparationRequest,
+    created: list[Path],
+    cancel: threading.Event,
+    reporter: _Progress,
+) -> dict[str, Path]:
     urls = _urls_by_stem(status, plan)
     files: dict[str, Path] = {}
     for number, stem in enumerate(plan.stems, start=1):
@@ -216,8 +222,7 @@ def _urls_by_stem(status: TaskStatus, plan: stems.SplitPlan) -> dict[str, str]:
             logger.debug("lalal.ai result track %r is not one SoundForge asked for", track.label)
     missing = [stem for stem in plan.stems if stem not in urls]
     if missing:
-        raise EngineProtocolError(
-            f"lalal.ai's result lacks the {', '.join(missing)} track(s) SoundForge asked for.")
+        raise EngineProtocolError(f"lalal.ai's result lacks the {', '.join(missing)} track(s) SoundForge asked for.")
     return urls
 
 

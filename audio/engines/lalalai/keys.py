@@ -3,6 +3,7 @@
 The key itself never leaves this package except in the ``X-License-Key``
 header; logs, Redis keys and registries use its fingerprint instead.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -6,13 +6,14 @@ slot from the Redis-backed ``SharedRateLimiter`` before every request (retries
 included), so all processes together stay under lalal.ai's limit. The thread
 ends when nothing is watched any more and a new one starts with the next watch.
 """
+
 from __future__ import annotations
 
 import logging
 import queue
 import threading
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from audio.engines.base import EngineError, EngineProtocolError, EngineUnavailable
 from audio.engines.lalalai.answers import TaskStatus
@@ -27,7 +28,7 @@ PollerKey = tuple[str, str]  # (base URL, key fingerprint)
 class Watch:
     """A job's view of its task: the statuses the poller found, in order."""
 
-    def __init__(self, poller: "CheckPoller", task_id: str, updates: queue.Queue):
+    def __init__(self, poller: CheckPoller, task_id: str, updates: queue.Queue):
         self.task_id = task_id
         self._poller = poller
         self._updates = updates
@@ -52,16 +53,21 @@ class Watch:
 class CheckPoller:
     """Polls ``check/`` for the watched tasks of one key."""
 
-    def __init__(self, registry: "PollerRegistry", key: PollerKey, client: LalalaiClient,
-                 limiter: SharedRateLimiter, interval: float):
+    def __init__(
+        self,
+        registry: PollerRegistry,
+        key: PollerKey,
+        client: LalalaiClient,
+        limiter: SharedRateLimiter,
+        interval: float,
+    ):
         self.registry = registry
         self.key = key
         self.watched: dict[str, queue.Queue] = {}
         self._client = client
         self._limiter = limiter
         self._interval = interval
-        self._thread = threading.Thread(target=self._run, daemon=True,
-                                        name=f"lalalai-poller-{key[1]}")
+        self._thread = threading.Thread(target=self._run, daemon=True, name=f"lalalai-poller-{key[1]}")
 
     def start(self) -> None:
         self._thread.start()
@@ -83,7 +89,8 @@ class CheckPoller:
         try:
             statuses = self._client.check(task_ids, before_attempt=self._limiter.acquire)
         except EngineError as exc:
-            self._deliver(task_ids, lambda _task_id: exc)
+            failure = exc
+            self._deliver(task_ids, lambda _task_id: failure)
             return
         except Exception:  # a bug here must fail the jobs, not leave them waiting
             logger.exception("lalal.ai poller for key %s failed unexpectedly", self.key[1])
@@ -107,8 +114,7 @@ class PollerRegistry:
         self._lock = threading.Lock()
         self._pollers: dict[PollerKey, CheckPoller] = {}
 
-    def watch(self, key: PollerKey, task_id: str,
-              make_poller: Callable[["PollerRegistry"], CheckPoller]) -> Watch:
+    def watch(self, key: PollerKey, task_id: str, make_poller: Callable[[PollerRegistry], CheckPoller]) -> Watch:
         """Watch ``task_id`` with the key's poller, starting one if needed."""
         updates: queue.Queue = queue.Queue()
         with self._lock:

@@ -8,6 +8,7 @@ the Redis server's clock, so processes on different machines agree.
 
 The Redis key holds the key's fingerprint, never the key itself.
 """
+
 from __future__ import annotations
 
 import logging
@@ -74,18 +75,14 @@ class SharedRateLimiter:
             wait_ms = self._try_take()
             if wait_ms == 0:
                 return True
-            logger.debug("lalal.ai check rate limit reached for %s; waiting %d ms",
-                         self._key, wait_ms)
+            logger.debug("lalal.ai check rate limit reached for %s; waiting %d ms", self._key, wait_ms)
             stop.wait(min(wait_ms, 1000) / 1000)
         return False
 
     def _try_take(self) -> int:
         try:
-            return int(self._script(keys=[self._key],
-                                    args=[self._rate.limit, self._rate.window_ms,
-                                          uuid.uuid4().hex]))
+            return int(self._script(keys=[self._key], args=[self._rate.limit, self._rate.window_ms, uuid.uuid4().hex]))
         except redis.RedisError as exc:
             raise EngineUnavailable(
-                "SoundForge cannot reach its Redis server to pace lalal.ai requests; "
-                "check that Redis is running."
+                "SoundForge cannot reach its Redis server to pace lalal.ai requests; check that Redis is running."
             ) from exc

@@ -1,9 +1,10 @@
 """How often and how long the lalal.ai client waits before trying again."""
+
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 
 @dataclass(frozen=True)

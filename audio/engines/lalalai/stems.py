@@ -19,11 +19,12 @@ endpoint. Without a splitter lalal.ai picks its newest one for the stems
 (model name ``auto`` here). Extraction level defaults to ``deep_extraction``
 and does not affect andromeda; dereverb only affects vocals.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from audio.engines.base import STEMS_TWO, EngineRejectedInput, SeparationRequest
+from audio.engines.base import OUTPUT_FORMATS, STEMS_TWO, EngineRejectedInput, SeparationRequest
 
 AUTO_SPLITTER = "auto"
 SPLITTERS = ("andromeda", "perseus", "orion", "phoenix", "lyra")
@@ -46,7 +47,6 @@ MULTISTEM_STEMS = tuple(name for name in STEM_LABELS if name not in PHOENIX_ONLY
 REST_STEM = "other"
 INSTRUMENTAL_STEM = "instrumental"
 EXTRACTION_LEVELS = ("deep_extraction", "clear_cut")
-ENCODER_FORMATS = ("wav", "flac", "mp3")
 
 _PRODUCT_BY_LABEL = {label: name for name, label in STEM_LABELS.items()}
 
@@ -90,9 +90,9 @@ def plan_split(request: SeparationRequest) -> SplitPlan:
     Raises ``EngineRejectedInput`` for an unknown splitter, stem, format or
     option, and for stems the chosen splitter cannot produce.
     """
-    splitter = _splitter(request.model)
-    stems = ["vocals"] if request.stems == STEMS_TWO else _requested_stems(request.options)
-    _check_splitter_supports(splitter, stems)
+    splitter, stems = checked_choice(
+        request.model, ["vocals"] if request.stems == STEMS_TWO else request.options.get("stems")
+    )
     presets = _common_presets(request, splitter)
     if len(stems) == 1:
         presets["stem"] = STEM_LABELS[stems[0]]
@@ -102,26 +102,37 @@ def plan_split(request: SeparationRequest) -> SplitPlan:
     return SplitPlan("split/multistem/", presets, (*stems, REST_STEM))
 
 
+def checked_choice(model: str, stems: object) -> tuple[str | None, list[str]]:
+    """The splitter (None for auto) and the stems a split asks for (none given: every
+    stem of one multistem call).
+
+    Raises ``EngineRejectedInput`` for an unknown splitter or stem, and for stems the
+    chosen splitter cannot produce.
+    """
+    splitter = _splitter(model)
+    wanted = _requested_stems(stems)
+    _check_splitter_supports(splitter, wanted)
+    return splitter, wanted
+
+
 def _splitter(model: str) -> str | None:
     if model in ("", AUTO_SPLITTER):
         return None
     if model not in SPLITTERS:
         raise EngineRejectedInput(
-            f"Unknown lalal.ai splitter {model!r}; choose one of: "
-            f"{', '.join((AUTO_SPLITTER, *SPLITTERS))}."
+            f"Unknown lalal.ai splitter {model!r}; choose one of: {', '.join((AUTO_SPLITTER, *SPLITTERS))}."
         )
     return model
 
 
-def _requested_stems(options: dict) -> list[str]:
-    stems = options.get("stems") or list(MULTISTEM_STEMS)
+def _requested_stems(stems: object) -> list[str]:
+    stems = stems or list(MULTISTEM_STEMS)
     if not isinstance(stems, (list, tuple)) or not all(isinstance(s, str) for s in stems):
         raise EngineRejectedInput("The lalal.ai stems option must be a list of stem names.")
     unknown = [name for name in stems if name not in STEM_LABELS]
     if unknown:
         raise EngineRejectedInput(
-            f"Unknown stem(s) for lalal.ai: {', '.join(unknown)}; "
-            f"choose from: {', '.join(STEM_LABELS)}."
+            f"Unknown stem(s) for lalal.ai: {', '.join(unknown)}; choose from: {', '.join(STEM_LABELS)}."
         )
     if len(set(stems)) != len(stems):
         raise EngineRejectedInput("Each lalal.ai stem may be asked for only once.")
@@ -134,27 +145,23 @@ def _check_splitter_supports(splitter: str | None, stems: list[str]) -> None:
         return
     if splitter != PHOENIX:
         raise EngineRejectedInput(
-            f"The {', '.join(phoenix_only)} stem needs the phoenix splitter; "
-            "choose phoenix in the lalal.ai settings."
+            f"The {', '.join(phoenix_only)} stem needs the phoenix splitter; choose phoenix in the lalal.ai settings."
         )
     if len(stems) > 1:
         raise EngineRejectedInput(
-            "lalal.ai separates synthesizer, strings or wind one stem at a time; "
-            "ask for that stem alone."
+            "lalal.ai separates synthesizer, strings or wind one stem at a time; ask for that stem alone."
         )
 
 
 def _common_presets(request: SeparationRequest, splitter: str | None) -> dict:
-    if request.output_format not in ENCODER_FORMATS:
+    if request.output_format not in OUTPUT_FORMATS:
         raise EngineRejectedInput(
-            f"Unknown output format {request.output_format!r}; "
-            f"choose one of: {', '.join(ENCODER_FORMATS)}."
+            f"Unknown output format {request.output_format!r}; choose one of: {', '.join(OUTPUT_FORMATS)}."
         )
     level = request.options.get("extraction_level", EXTRACTION_LEVELS[0])
     if level not in EXTRACTION_LEVELS:
         raise EngineRejectedInput(
-            f"Unknown lalal.ai extraction level {level!r}; "
-            f"choose one of: {', '.join(EXTRACTION_LEVELS)}."
+            f"Unknown lalal.ai extraction level {level!r}; choose one of: {', '.join(EXTRACTION_LEVELS)}."
         )
     dereverb = request.options.get("dereverb", False)
     if not isinstance(dereverb, bool):

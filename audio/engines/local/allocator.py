@@ -8,6 +8,7 @@ thresholds so freed blocks are reused within a job (``bench/bench_demucs_speed.p
 measures the difference), and after each job ``release_free_memory`` gives what
 is free back to the system, so an idle warm runner does not sit on its peak.
 """
+
 from __future__ import annotations
 
 import ctypes

@@ -7,6 +7,7 @@ It is compiled with the machine's C compiler into a cache directory, once per so
 version, and serves only CPUs that report ``avx512_bf16``; ``load`` says why not
 otherwise, and the caller keeps PyTorch's float32 attention.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -22,8 +23,7 @@ from pathlib import Path
 import torch
 
 SOURCE = Path(__file__).with_name("attention_bf16.c")
-FLAGS = ["-O3", "-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512bf16", "-mfma",
-         "-shared", "-fPIC", "-pthread"]
+FLAGS = ["-O3", "-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512bf16", "-mfma", "-shared", "-fPIC", "-pthread"]
 HEAD_SIZE = 64
 CPU_FLAG = "avx512_bf16"
 
@@ -43,15 +43,33 @@ class Kernel:
     def attention(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, heads: int) -> torch.Tensor:
         """softmax(q k^T / 8) v per head, for (length, heads * 64) bfloat16 rows; float32 out."""
         tensors = (q, k, v)
-        if (any(x.dtype != torch.bfloat16 or x.device.type != "cpu" or x.dim() != 2 for x in tensors)
-                or q.shape[1] != heads * HEAD_SIZE or k.shape != v.shape or k.shape[1] != q.shape[1] or not len(k)):
-            raise ValueError("attention_bf16 takes CPU bfloat16 (length, heads * 64) q, k and v, "
-                             "k and v of one length, at least one key")
+        if (
+            any(x.dtype != torch.bfloat16 or x.device.type != "cpu" or x.dim() != 2 for x in tensors)
+            or q.shape[1] != heads * HEAD_SIZE
+            or k.shape != v.shape
+            or k.shape[1] != q.shape[1]
+            or not len(k)
+        ):
+            raise ValueError(
+                "attention_bf16 takes CPU bfloat16 (length, heads * 64) q, k and v, "
+                "k and v of one length, at least one key"
+            )
         q, k, v = (x if x.stride(-1) == 1 else x.contiguous() for x in tensors)  # rows may be strided
         out = torch.empty(q.shape, dtype=torch.float32)
-        failed = self.function(q.data_ptr(), k.data_ptr(), v.data_ptr(), out.data_ptr(),
-                               q.stride(0), k.stride(0), v.stride(0), out.stride(0),
-                               heads, q.shape[0], k.shape[0], torch.get_num_threads())
+        failed = self.function(
+            q.data_ptr(),
+            k.data_ptr(),
+            v.data_ptr(),
+            out.data_ptr(),
+            q.stride(0),
+            k.stride(0),
+            v.stride(0),
+            out.stride(0),
+            heads,
+            q.shape[0],
+            k.shape[0],
+            torch.get_num_threads(),
+        )
         if failed:
             raise MemoryError("attention_bf16 could not allocate its packing buffers")
         return out
@@ -89,8 +107,7 @@ def _build() -> Path:
     with tempfile.TemporaryDirectory(dir=library.parent) as tmp:
         built = Path(tmp) / library.name
         try:
-            done = subprocess.run([*compiler, *FLAGS, "-o", str(built), str(SOURCE)],
-                                  capture_output=True, text=True)
+            done = subprocess.run([*compiler, *FLAGS, "-o", str(built), str(SOURCE)], capture_output=True, text=True)
         except OSError as exc:
             raise KernelUnavailable(f"no C compiler to build it ({exc})") from exc
         if done.returncode != 0:

@@ -2,11 +2,12 @@
 
 Audio is handled as float32 numpy arrays shaped (channels, samples).
 """
+
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import av
@@ -49,11 +50,7 @@ def load_stereo(path: Path) -> DecodedAudio:
                 raise EngineRejectedInput(f"{path.name} has no audio stream.")
             stream = container.streams.audio[0]
             resampler = av.AudioResampler(format="fltp", layout="stereo", rate=stream.rate)
-            blocks = [
-                out.to_ndarray()
-                for frame in container.decode(stream)
-                for out in resampler.resample(frame)
-            ]
+            blocks = [out.to_ndarray() for frame in container.decode(stream) for out in resampler.resample(frame)]
             blocks += [out.to_ndarray() for out in resampler.resample(None)]
             rate = stream.rate
     except (av.FFmpegError, OSError, ValueError) as exc:
@@ -73,7 +70,7 @@ def resample(samples: np.ndarray, from_rate: int, to_rate: int, length: int | No
         blocks = []
         for start in range(0, samples.shape[-1], _RESAMPLE_BLOCK):
             frame = av.AudioFrame.from_ndarray(
-                np.ascontiguousarray(samples[:, start:start + _RESAMPLE_BLOCK]),
+                np.ascontiguousarray(samples[:, start : start + _RESAMPLE_BLOCK]),
                 format="fltp",
                 layout="stereo",
             )
@@ -99,8 +96,7 @@ def write_stem(path: Path, samples: np.ndarray, samplerate: int) -> None:
     scale are clipped; callers report clipping themselves.
     """
     fmt = path.suffix.lstrip(".")
-    blocks = (_to_pcm(samples[:, start:start + _WRITE_BLOCK])
-              for start in range(0, samples.shape[-1], _WRITE_BLOCK))
+    blocks = (_to_pcm(samples[:, start : start + _WRITE_BLOCK]) for start in range(0, samples.shape[-1], _WRITE_BLOCK))
     if fmt in ("wav", "flac"):
         with soundfile.SoundFile(str(path), "w", samplerate, 2, "PCM_16", format=fmt.upper()) as out:
             for block in blocks:
@@ -122,9 +118,7 @@ def _to_pcm(block: np.ndarray) -> np.ndarray:
 
 def _write_mp3(path: Path, blocks: Iterable[np.ndarray], samplerate: int) -> None:
     if samplerate > MP3_MAX_RATE:
-        raise EngineRejectedInput(
-            f"MP3 cannot hold {samplerate} Hz audio; choose wav or flac for this file."
-        )
+        raise EngineRejectedInput(f"MP3 cannot hold {samplerate} Hz audio; choose wav or flac for this file.")
     encoder = lameenc.Encoder()
     encoder.set_bit_rate(MP3_BITRATE_KBPS)
     encoder.set_in_sample_rate(samplerate)

@@ -3,6 +3,7 @@
 This module is pure data so that the engine can validate a request without
 importing torch; the runner validates against the same list.
 """
+
 from __future__ import annotations
 
 from audio.engines.base import STEMS_ALL, STEMS_TWO, EngineRejectedInput
@@ -12,7 +13,7 @@ DEMUCS_4_STEMS = ("drums", "bass", "other", "vocals")
 MODEL_STEMS: dict[str, tuple[str, ...]] = {
     "htdemucs": DEMUCS_4_STEMS,
     "htdemucs_ft": DEMUCS_4_STEMS,
-    "htdemucs_6s": DEMUCS_4_STEMS + ("guitar", "piano"),
+    "htdemucs_6s": (*DEMUCS_4_STEMS, "guitar", "piano"),
     "mdx_extra": DEMUCS_4_STEMS,
     "spleeter_2stems": ("vocals", "accompaniment"),
 }
@@ -48,6 +49,4 @@ def output_stems(model: str, stems_mode: str) -> tuple[str, ...]:
         return MODEL_STEMS[model]
     if stems_mode == STEMS_TWO:
         return TWO_STEMS
-    raise EngineRejectedInput(
-        f"Unknown stems mode {stems_mode!r}; choose {STEMS_ALL!r} or {STEMS_TWO!r}."
-    )
+    raise EngineRejectedInput(f"Unknown stems mode {stems_mode!r}; choose {STEMS_ALL!r} or {STEMS_TWO!r}.")

@@ -13,9 +13,10 @@ only in what it holds in memory and in who runs the network:
 
 The track and the output stay where ``mix`` is; each chunk goes to the model's device.
 """
+
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
@@ -40,8 +41,15 @@ def transition_weight(segment: int) -> torch.Tensor:
     return weight / weight.max()
 
 
-def separate_in_chunks(bag: BagOfModels, mix: torch.Tensor, norm: tuple[float, float], *,
-                       overlap: float, forward: Forward, chunk_done: ChunkDone) -> torch.Tensor:
+def separate_in_chunks(
+    bag: BagOfModels,
+    mix: torch.Tensor,
+    norm: tuple[float, float],
+    *,
+    overlap: float,
+    forward: Forward,
+    chunk_done: ChunkDone,
+) -> torch.Tensor:
     """(sources, channels, n) estimate for a (channels, n) mix, still normalised.
 
     ``norm`` is the (mean, std) the network sees the mix through; ``chunk_done``
@@ -63,8 +71,8 @@ def separate_in_chunks(bag: BagOfModels, mix: torch.Tensor, norm: tuple[float, f
             target = model.valid_length(size) if hasattr(model, "valid_length") else size
             chunk = _padded_chunk(mix, offset, size, target, norm).to(device)
             estimate = center_trim(forward(model, chunk[None])[0], size).to(mix.device, mix.dtype)
-            fade = (weight[:size] / total[offset:offset + size]).to(mix.device)
-            out[..., offset:offset + size].addcmul_(estimate, fade * source_weight)
+            fade = (weight[:size] / total[offset : offset + size]).to(mix.device)
+            out[..., offset : offset + size].addcmul_(estimate, fade * source_weight)
             chunk_done(index, offset)
     return out
 
@@ -73,18 +81,17 @@ def _total_weight(weight: torch.Tensor, offsets: range, length: int) -> torch.Te
     total = torch.zeros(length, dtype=weight.dtype)
     for offset in offsets:
         size = min(length - offset, weight.numel())
-        total[offset:offset + size] += weight[:size]
+        total[offset : offset + size] += weight[:size]
     return total
 
 
-def _padded_chunk(mix: torch.Tensor, offset: int, size: int, target: int,
-                  norm: tuple[float, float]) -> torch.Tensor:
+def _padded_chunk(mix: torch.Tensor, offset: int, size: int, target: int, norm: tuple[float, float]) -> torch.Tensor:
     """``size`` samples from ``offset``, widened evenly to ``target`` with real
     neighbours where the track has them and zeros past its ends (TensorChunk.padded),
     normalised before the zeros are added, as apply_model sees a normalised track."""
     length = mix.shape[-1]
     start = offset - (target - size) // 2
     end = start + target
-    inside = mix[..., max(0, start):min(length, end)]
+    inside = mix[..., max(0, start) : min(length, end)]
     mean, std = norm
     return F.pad((inside - mean) / std, (max(0, start) - start, end - min(length, end)))

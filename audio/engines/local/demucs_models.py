@@ -6,13 +6,14 @@ location through the torch hub cache. The HuggingFace hub path of
 ``demucs.pretrained.get_model`` is not used: offline it retries for about 25 s
 before failing, and a missing model must fail at once with a useful message.
 """
+
 from __future__ import annotations
 
 import logging
 import socket
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 from urllib.parse import urlparse
 
 import demucs
@@ -60,11 +61,20 @@ class DemucsSeparator:
         tracker = BagProgress(self.bag, mix.shape[-1], progress)
         # A chunk takes seconds of CPU; a hook on every layer lets ``progress``
         # raise (cancel) within a layer's time.
-        hooks = [module.register_forward_pre_hook(tracker.on_layer)
-                 for module in self.bag.modules() if next(module.children(), None) is None]
+        hooks = [
+            module.register_forward_pre_hook(tracker.on_layer)
+            for module in self.bag.modules()
+            if next(module.children(), None) is None
+        ]
         try:
-            out = separate_in_chunks(self.bag, mix, (mean, std), overlap=OVERLAP,
-                                     forward=demucs_precision.forward, chunk_done=tracker.on_chunk)
+            out = separate_in_chunks(
+                self.bag,
+                mix,
+                (mean, std),
+                overlap=OVERLAP,
+                forward=demucs_precision.forward,
+                chunk_done=tracker.on_chunk,
+            )
         finally:
             for hook in hooks:
                 hook.remove()

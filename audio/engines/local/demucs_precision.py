@@ -10,11 +10,12 @@ the equivalence bound (40 dB SNR per stem against ``apply_model``;
 PyTorch's fused inference path for ``nn.MultiheadAttention`` is turned off while the
 network runs: it materialises the full attention matrix.
 """
+
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 import torch
 import torch.nn.functional as F
@@ -34,16 +35,35 @@ class Float32Attention(torch.nn.MultiheadAttention):
     its projections stay in autocast's precision. Calls with weights or masks asked
     for (Demucs makes none) run nn.MultiheadAttention itself, all in float32."""
 
-    def forward(self, query, key, value, key_padding_mask=None, need_weights=True,
-                attn_mask=None, average_attn_weights=True, is_causal=False):
+    def forward(
+        self,
+        query,
+        key,
+        value,
+        key_padding_mask=None,
+        need_weights=True,
+        attn_mask=None,
+        average_attn_weights=True,
+        is_causal=False,
+    ):
         if need_weights or key_padding_mask is not None or attn_mask is not None or is_causal:
             with torch.autocast(query.device.type, enabled=False):
-                return super().forward(query.float(), key.float(), value.float(), key_padding_mask,
-                                       need_weights, attn_mask, average_attn_weights, is_causal)
+                return super().forward(
+                    query.float(),
+                    key.float(),
+                    value.float(),
+                    key_padding_mask,
+                    need_weights,
+                    attn_mask,
+                    average_attn_weights,
+                    is_causal,
+                )
         embed = self.embed_dim
         weight, bias = self.in_proj_weight, self.in_proj_bias
-        q, k, v = (F.linear(x, weight[i * embed:(i + 1) * embed], bias[i * embed:(i + 1) * embed])
-                   for i, x in enumerate((query, key, value)))
+        q, k, v = (
+            F.linear(x, weight[i * embed : (i + 1) * embed], bias[i * embed : (i + 1) * embed])
+            for i, x in enumerate((query, key, value))
+        )
         with torch.autocast(query.device.type, enabled=False):
             mixed = self.attend(q, k, v)
         return self.out_proj(mixed), None
@@ -74,16 +94,18 @@ def prepare(model: torch.nn.Module, name: str, device: str) -> None:
     """Make ``model`` ready for ``forward``; logs which path it will take."""
     model.eval()
     if not serves(model, device):
-        logger.info("%s (%s on %s): no fast path, running at reference precision",
-                    name, type(model).__name__, device)
+        logger.info("%s (%s on %s): no fast path, running at reference precision", name, type(model).__name__, device)
         return
     attention, kernel_missing = _attention_class()
     for module in model.modules():
         if _plain_attention(module):
             module.__class__ = attention
-    logger.info("%s (%s): fast CPU path (bfloat16 convolutions, linear layers%s)", name,
-                type(model).__name__, f"; float32 attention: {kernel_missing}" if kernel_missing else
-                ", attention")
+    logger.info(
+        "%s (%s): fast CPU path (bfloat16 convolutions, linear layers%s)",
+        name,
+        type(model).__name__,
+        f"; float32 attention: {kernel_missing}" if kernel_missing else ", attention",
+    )
 
 
 def forward(model: torch.nn.Module, batch: torch.Tensor) -> torch.Tensor:
@@ -107,9 +129,14 @@ def _attention_class() -> tuple[type[Float32Attention], str | None]:
 
 def _plain_attention(module: torch.nn.Module) -> bool:
     """A batch-first nn.MultiheadAttention of the plain kind Float32Attention computes."""
-    return (type(module) is torch.nn.MultiheadAttention and module.batch_first
-            and module._qkv_same_embed_dim and module.in_proj_bias is not None
-            and module.bias_k is None and not module.add_zero_attn)
+    return (
+        type(module) is torch.nn.MultiheadAttention
+        and module.batch_first
+        and module._qkv_same_embed_dim
+        and module.in_proj_bias is not None
+        and module.bias_k is None
+        and not module.add_zero_attn
+    )
 
 
 @contextmanager

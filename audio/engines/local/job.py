@@ -3,14 +3,15 @@
 Stems are written into ``<output_dir>/.partial-<id>/`` and renamed into
 ``output_dir`` only once all of them exist, so a failed job leaves nothing behind.
 """
+
 from __future__ import annotations
 
 import logging
 import shutil
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import torch
@@ -32,8 +33,9 @@ SILENT_PEAK = 1e-4  # -80 dBFS
 class JobRun:
     """Runs one request; ``report`` receives rising percents below 100."""
 
-    def __init__(self, request: SeparateRequest, cache: ModelCache,
-                 report: Callable[[int], None], cancelled: threading.Event):
+    def __init__(
+        self, request: SeparateRequest, cache: ModelCache, report: Callable[[int], None], cancelled: threading.Event
+    ):
         self.request = request
         self.cache = cache
         self.report = report
@@ -85,8 +87,7 @@ class JobRun:
             return {"vocals": vocals, "instrumental": mix - vocals}
         return sources
 
-    def _write(self, stems: dict[str, torch.Tensor], model_rate: int, rate: int,
-               length: int) -> dict[str, str]:
+    def _write(self, stems: dict[str, torch.Tensor], model_rate: int, rate: int, length: int) -> dict[str, str]:
         output_dir = Path(self.request.output_dir)
         partial = output_dir / f".partial-{self.request.id}"
         partial.mkdir()
@@ -100,8 +101,9 @@ class JobRun:
                 shutil.rmtree(partial)
         return {name: str(path) for name, path in final.items()}
 
-    def _write_all(self, stems: dict[str, torch.Tensor], folder: Path,
-                   rates: tuple[int, int], length: int) -> dict[str, Path]:
+    def _write_all(
+        self, stems: dict[str, torch.Tensor], folder: Path, rates: tuple[int, int], length: int
+    ) -> dict[str, Path]:
         """Resample each stem back to the input's rate and length, then write it."""
         model_rate, rate = rates
         written = {}
@@ -110,9 +112,7 @@ class JobRun:
             samples = resample(stems.pop(name).cpu().numpy(), model_rate, rate, length)
             peak = float(np.abs(samples).max(initial=0.0))
             if peak > 1.0:
-                self.warnings.append(
-                    f"clipping in {name}: peak {20 * np.log10(peak):+.1f} dBFS, limited to full scale"
-                )
+                self.warnings.append(f"clipping in {name}: peak {20 * np.log10(peak):+.1f} dBFS, limited to full scale")
             written[name] = folder / f"{name}.{self.request.format}"
             write_stem(written[name], samples, rate)
             self._step(PERCENT_SEPARATED + (99 - PERCENT_SEPARATED) * (index + 1) // len(names))
@@ -120,8 +120,6 @@ class JobRun:
 
     def _check_input(self, samples: np.ndarray, seconds: float) -> None:
         if seconds < SHORT_INPUT_SECONDS:
-            self.warnings.append(
-                f"very short input ({seconds:.1f} s): separation quality may be poor"
-            )
+            self.warnings.append(f"very short input ({seconds:.1f} s): separation quality may be poor")
         if float(np.abs(samples).max(initial=0.0)) < SILENT_PEAK:
             self.warnings.append("silent input: the stems are silent too")

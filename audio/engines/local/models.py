@@ -3,6 +3,7 @@
 Every loaded model has the separator interface: ``name``, ``version``,
 ``samplerate``, ``sources`` and ``separate(mix, progress) -> {source: tensor}``.
 """
+
 from __future__ import annotations
 
 import logging
@@ -31,8 +32,7 @@ def load_model(name: str, *, model_dir: Path | None, device: str) -> Any:
         model = load_demucs(name, model_dir, device)
     if tuple(model.sources) != MODEL_STEMS[name]:
         raise EngineUnavailable(
-            f"The weights found for {name!r} produce {', '.join(model.sources)}, "
-            f"not {', '.join(MODEL_STEMS[name])}."
+            f"The weights found for {name!r} produce {', '.join(model.sources)}, not {', '.join(MODEL_STEMS[name])}."
         )
     return model
 

@@ -3,6 +3,7 @@
 Two daemon threads drain the pipes: stdout lines go to a queue the supervisor
 reads with a timeout, stderr lines go to the log.
 """
+
 from __future__ import annotations
 
 import logging
@@ -29,7 +30,8 @@ NO_LINE = b""  # returned by next_line when nothing arrived in time
 
 @dataclass(frozen=True)
 class RunnerConfig:
-    """How to start the runner: torch threads, device, Demucs repo, cache size."""
+    """How to start the runner: torch threads, device, Demucs repo, cache size, and
+    which module runs it (tests start a variant that misbehaves on demand)."""
 
     threads: int = 1
     device: str = "auto"
@@ -37,10 +39,20 @@ class RunnerConfig:
     cache_size: int = 2
     python: str = sys.executable
     env: Mapping[str, str] = field(default_factory=dict)
+    module: str = RUNNER_MODULE
 
     def argv(self) -> list[str]:
-        argv = [self.python, "-m", RUNNER_MODULE, "--threads", str(self.threads),
-                "--device", self.device, "--cache-size", str(self.cache_size)]
+        argv = [
+            self.python,
+            "-m",
+            self.module,
+            "--threads",
+            str(self.threads),
+            "--device",
+            self.device,
+            "--cache-size",
+            str(self.cache_size),
+        ]
         if self.model_dir is not None:
             argv += ["--model-dir", str(self.model_dir)]
         return argv
@@ -58,8 +70,11 @@ class RunnerProcess:
     def __init__(self, config: RunnerConfig):
         try:
             self.popen = subprocess.Popen(
-                config.argv(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE, env=config.environment(),
+                config.argv(),
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                env=config.environment(),
             )
         except OSError as exc:
             raise EngineUnavailable(f"The separation process could not start: {exc}") from exc

@@ -5,11 +5,11 @@ supervisor): ``progress``, ``result`` and ``error``, each carrying the request i
 Parsing is strict: anything that is not exactly one of these messages raises
 ``ProtocolViolation``.
 """
+
 from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
 from audio.engines.base import OUTPUT_FORMATS, EngineRejectedInput
 from audio.engines.local.catalog import output_stems
@@ -43,8 +43,6 @@ class SeparateRequest:
             raise EngineRejectedInput(
                 f"Unknown output format {self.format!r}; choose one of {', '.join(OUTPUT_FORMATS)}."
             )
-        if not Path(self.output_dir).is_dir():
-            raise EngineRejectedInput(f"Output folder {self.output_dir} does not exist.")
 
 
 @dataclass(frozen=True)
@@ -99,7 +97,7 @@ def _load_object(line: bytes | str) -> dict:
 
 def _require(message: dict, key: str, kind: type) -> object:
     value = message.get(key)
-    if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
         raise ProtocolViolation(f"field {key!r} must be {kind.__name__}")
     return value
 

@@ -6,6 +6,7 @@ are pointed at stderr, and protocol lines go to a private duplicate of the real
 stdout, so prints from libraries (tqdm, warnings, C code) can never corrupt the
 protocol. Loaded models stay cached between requests. Imports no Django.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -14,7 +15,6 @@ import os
 import queue
 import sys
 import threading
-import time
 from pathlib import Path
 from typing import BinaryIO
 
@@ -26,11 +26,6 @@ from audio.engines.local.job import JobRun
 from audio.engines.local.models import ModelCache
 
 logger = logging.getLogger("audio.engines.local.runner")
-
-# Test-only fault injection: when this environment variable names a file that
-# exists, the next request reads its word (``garbage`` or ``hang``), deletes the
-# file and misbehaves accordingly. Production never sets it.
-FAULT_FILE_ENV = "SOUNDFORGE_RUNNER_FAULT_FILE"
 
 
 class RunnerServer:
@@ -85,8 +80,7 @@ class RunnerServer:
 
         try:
             report(0)  # accepted: the supervisor's stall timer starts here
-            _inject_fault(self.out)
-            stems, meta = JobRun(request, self.cache, report, cancelled).run()
+            stems, meta = self.run_job(request, report, cancelled)
         except EngineError as exc:
             logger.info("request %s failed: %s", request.id, exc.message)
             self.send(protocol.error_event(request.id, exc.message, exc.code))
@@ -100,19 +94,9 @@ class RunnerServer:
                 self._cancels.pop(request.id, None)
             allocator.release_free_memory()
 
-
-def _inject_fault(out: BinaryIO) -> None:
-    fault_file = os.environ.get(FAULT_FILE_ENV)
-    if not fault_file or not Path(fault_file).is_file():
-        return
-    fault = Path(fault_file).read_text().strip()
-    Path(fault_file).unlink()
-    logger.warning("injecting test fault %r", fault)
-    if fault == "garbage":
-        out.write(b"this line is not protocol JSON\n")
-        out.flush()
-    elif fault == "hang":
-        time.sleep(3600)
+    def run_job(self, request: protocol.SeparateRequest, report, cancelled: threading.Event) -> tuple[dict, dict]:
+        """One accepted request: stem name -> path, and the result meta."""
+        return JobRun(request, self.cache, report, cancelled).run()
 
 
 def claim_stdout() -> BinaryIO:
@@ -138,14 +122,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, server_class: type[RunnerServer] = RunnerServer) -> int:
     out = claim_stdout()
     args = parse_args(argv)
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
-                        format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
     torch.set_num_threads(max(1, args.threads))
     device = pick_device(args.device)
-    server = RunnerServer(out, ModelCache(args.cache_size, model_dir=args.model_dir, device=device))
+    server = server_class(out, ModelCache(args.cache_size, model_dir=args.model_dir, device=device))
     logger.info("runner ready: pid %d, device %s, %d threads", os.getpid(), device, args.threads)
     threading.Thread(target=server.read_requests, args=(sys.stdin.buffer,), daemon=True).start()
     server.serve()

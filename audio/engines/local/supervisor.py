@@ -7,6 +7,7 @@ exceeds ``max(timeout, input seconds x model cost x SAFETY_FACTOR)`` (see
 job_deadline), so a long track that keeps making progress is not cut off at
 ``timeout`` and a slow runner start on a busy machine is not taken for a stall.
 """
+
 from __future__ import annotations
 
 import logging
@@ -91,8 +92,14 @@ class RunnerSupervisor:
         process = self._process
         return process.pid if process is not None and process.alive() else None
 
-    def run(self, request: protocol.SeparateRequest, *, progress: ProgressCallback,
-            cancel: threading.Event, input_seconds: float | None = None) -> RunnerOutcome:
+    def run(
+        self,
+        request: protocol.SeparateRequest,
+        *,
+        progress: ProgressCallback,
+        cancel: threading.Event,
+        input_seconds: float | None = None,
+    ) -> RunnerOutcome:
         """Run one separation; on any failure the files it created are removed.
 
         Raises EngineRejectedInput (bad request), EngineUnavailable (no weights,
@@ -101,6 +108,7 @@ class RunnerSupervisor:
         """
         request.validate()
         output_dir = Path(request.output_dir)
+        output_dir.mkdir(parents=True, exist_ok=True)
         with self._lock:
             before = set(output_dir.iterdir())
             steps = ProgressSteps(progress)
@@ -127,13 +135,15 @@ class RunnerSupervisor:
             self._process, self._owner_pid = None, os.getpid()
         if self._process is None or not self._process.alive():
             if self._process is not None:
-                logger.warning("runner %d died (exit code %s); restarting",
-                               self._process.pid, self._process.exit_code())
+                logger.warning(
+                    "runner %d died (exit code %s); restarting", self._process.pid, self._process.exit_code()
+                )
             self._process = RunnerProcess(self.config)
         return self._process
 
-    def _exchange(self, request: protocol.SeparateRequest, steps: ProgressSteps,
-                  cancel: threading.Event, deadline: float) -> protocol.Event:
+    def _exchange(
+        self, request: protocol.SeparateRequest, steps: ProgressSteps, cancel: threading.Event, deadline: float
+    ) -> protocol.Event:
         process = self._ensure_process()
         settled = False
         try:
@@ -149,9 +159,14 @@ class RunnerSupervisor:
             raise EngineCancelled("The separation was cancelled.")
         return event
 
-    def _await_terminal(self, process: RunnerProcess, request: protocol.SeparateRequest,
-                        steps: ProgressSteps, cancel: threading.Event,
-                        deadline: float) -> protocol.Event:
+    def _await_terminal(
+        self,
+        process: RunnerProcess,
+        request: protocol.SeparateRequest,
+        steps: ProgressSteps,
+        cancel: threading.Event,
+        deadline: float,
+    ) -> protocol.Event:
         """Read events until the job's result or error; enforce timeouts and cancel."""
         started = time.monotonic()
         last_event: float | None = None
@@ -190,9 +205,7 @@ def _parse(line: bytes, request_id: str) -> protocol.Event:
         logger.error("runner sent a non-protocol line %r: %s", line[:200], exc)
         raise EngineProtocolError(f"The separation process sent an invalid message ({exc}).") from exc
     if event.id != request_id:
-        raise EngineProtocolError(
-            f"The separation process answered request {event.id!r} instead of {request_id!r}."
-        )
+        raise EngineProtocolError(f"The separation process answered request {event.id!r} instead of {request_id!r}.")
     return event
 
 
@@ -201,9 +214,7 @@ def _checked_stems(event: protocol.Event, request: protocol.SeparateRequest) -> 
     stems = {name: Path(path) for name, path in (event.stems or {}).items()}
     expected = set(output_stems(request.model, request.stems))
     if set(stems) != expected:
-        raise EngineProtocolError(
-            f"The separation returned stems {sorted(stems)} instead of {sorted(expected)}."
-        )
+        raise EngineProtocolError(f"The separation returned stems {sorted(stems)} instead of {sorted(expected)}.")
     folder = Path(request.output_dir).resolve()
     for name, path in stems.items():
         if not path.is_file() or path.resolve().parent != folder:

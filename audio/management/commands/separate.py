@@ -4,6 +4,7 @@ Runs the same supervised runner the workers use, prints progress steps and the
 stem paths. Reads DEMUCS_MODEL_DIR, DEMUCS_TIMEOUT and CELERY_WORKER_CONCURRENCY
 from the settings when they exist.
 """
+
 from __future__ import annotations
 
 import threading
@@ -12,6 +13,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from audio.decoding import probe_seconds
 from audio.engines.base import OUTPUT_FORMATS, STEMS_MODES, EngineError, SeparationRequest
 from audio.engines.local.catalog import MODEL_STEMS
 from audio.engines.local.engine import LocalEngine
@@ -34,8 +36,12 @@ class Command(BaseCommand):
             model_dir=getattr(settings, "DEMUCS_MODEL_DIR", None) or None,
         )
         request = SeparationRequest(
-            input_path=options["file"], work_dir=options["out"], model=options["model"],
-            stems=options["stems"], output_format=options["format"],
+            input_path=options["file"],
+            work_dir=options["out"],
+            model=options["model"],
+            stems=options["stems"],
+            output_format=options["format"],
+            input_seconds=probe_seconds(options["file"]),
         )
         try:
             result = engine.separate(request, progress=self._show_progress, cancel=threading.Event())

@@ -9,12 +9,13 @@ that straddle a segment boundary add up exactly as in one pass over the whole
 track. Segmenting changes memory use, not the result; memory stays at the output
 arrays plus one segment's work.
 """
+
 from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Callable, Mapping
 
 import torch
 from torch import nn
@@ -86,7 +87,7 @@ class SpleeterSeparator:
         self.window = torch.hann_window(N_FFT, periodic=True, device=self.device)
 
     @classmethod
-    def load(cls, *, weights_dir: Path | None = None, device: str = "cpu") -> "SpleeterSeparator":
+    def load(cls, *, weights_dir: Path | None = None, device: str = "cpu") -> SpleeterSeparator:
         """Build both nets from the weights (see ``weights.load_weights``).
 
         Raises EngineUnavailable when the weights cannot be found.
@@ -100,9 +101,7 @@ class SpleeterSeparator:
         logger.info("Spleeter loaded: %s on %s", weights.origin, device)
         return cls(nets, version=weights.origin, device=device)
 
-    def separate(
-        self, mix: torch.Tensor, progress: Progress | None = None
-    ) -> dict[str, torch.Tensor]:
+    def separate(self, mix: torch.Tensor, progress: Progress | None = None) -> dict[str, torch.Tensor]:
         """Split a float32 (2, n) mix at 44.1 kHz into (2, n) vocals and accompaniment.
 
         ``progress`` gets non-decreasing fractions from 0.0 to 1.0.
@@ -133,15 +132,11 @@ class SpleeterSeparator:
                 report((index + 1) / n_segments)
         return outputs
 
-    def _separate_frames(
-        self, mix: torch.Tensor, first: int, last: int, outputs: dict[str, torch.Tensor]
-    ) -> None:
+    def _separate_frames(self, mix: torch.Tensor, first: int, last: int, outputs: dict[str, torch.Tensor]) -> None:
         """Overlap-add the masked frames first..last-1 of each stem into ``outputs``."""
         start = first * HOP - HALF
         audio = _zero_padded_slice(mix, start, (last - 1) * HOP + HALF).to(self.device)
-        spectrum = torch.stft(
-            audio, N_FFT, HOP, window=self.window, center=False, return_complex=True
-        )
+        spectrum = torch.stft(audio, N_FFT, HOP, window=self.window, center=False, return_complex=True)
         for name, mask in self._masks(spectrum).items():
             frames = torch.fft.irfft(spectrum * mask, n=N_FFT, dim=1) * self.window[:, None]
             signal = _overlap_add(frames).cpu()
@@ -164,9 +159,7 @@ class SpleeterSeparator:
             masks[name] = functional.pad(mask.transpose(1, 2), (0, 0, 0, N_BINS - F_BINS))
         return masks
 
-    def _normalize(
-        self, outputs: dict[str, torch.Tensor], lo: int, hi: int, n_frames: int
-    ) -> None:
+    def _normalize(self, outputs: dict[str, torch.Tensor], lo: int, hi: int, n_frames: int) -> None:
         """Divide samples lo..hi-1 by the summed squared window of the frames covering them."""
         if hi <= lo:
             return

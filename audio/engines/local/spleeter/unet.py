@@ -12,6 +12,7 @@ matter for the weights to work:
 - The skip connections and the decoder's first layer take the raw conv outputs
   (before batch norm), and the 6th encoder activation is computed but unused.
 """
+
 from __future__ import annotations
 
 import torch
@@ -44,9 +45,7 @@ def _encoder_conv(in_channels: int, out_channels: int) -> nn.Sequential:
 
 
 def _encoder_activation(channels: int) -> nn.Sequential:
-    return nn.Sequential(
-        nn.BatchNorm2d(channels, eps=BN_EPSILON), nn.LeakyReLU(LEAKY_SLOPE)
-    )
+    return nn.Sequential(nn.BatchNorm2d(channels, eps=BN_EPSILON), nn.LeakyReLU(LEAKY_SLOPE))
 
 
 def _decoder_block(in_channels: int, out_channels: int) -> nn.Sequential:
@@ -70,13 +69,11 @@ class SpleeterUNet(nn.Module):
             self.add_module(f"down{level}_conv", _encoder_conv(in_channels, filters))
             self.add_module(f"down{level}_act", _encoder_activation(filters))
             in_channels = filters
-        skip_channels = (0,) + ENCODER_FILTERS[-2::-1]  # up1 has no skip input
+        skip_channels = (0, *ENCODER_FILTERS[-2::-1])  # up1 has no skip input
         for level, (filters, skip) in enumerate(zip(DECODER_FILTERS, skip_channels), start=1):
             self.add_module(f"up{level}", _decoder_block(in_channels + skip, filters))
             in_channels = filters
-        self.up7 = nn.Sequential(
-            nn.Conv2d(in_channels, 2, kernel_size=4, dilation=2, padding=3), nn.Sigmoid()
-        )
+        self.up7 = nn.Sequential(nn.Conv2d(in_channels, 2, kernel_size=4, dilation=2, padding=3), nn.Sigmoid())
 
     def forward(self, spectrogram: torch.Tensor) -> torch.Tensor:
         convs = []

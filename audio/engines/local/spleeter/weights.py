@@ -8,6 +8,7 @@ Two sources hold the same tensors (one U-Net state dict per instrument):
   importing its code). Those are pickles, so they are read with
   :class:`RestrictedUnpickler`, which builds numpy arrays and nothing else.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -19,9 +20,10 @@ import logging
 import os
 import pickle
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import torch
@@ -67,9 +69,7 @@ class RestrictedUnpickler(pickle.Unpickler):
         try:
             return _ALLOWED_GLOBALS[(module, name)]
         except KeyError:
-            raise pickle.UnpicklingError(
-                f"global {module}.{name} is not allowed in a weights checkpoint"
-            ) from None
+            raise pickle.UnpicklingError(f"global {module}.{name} is not allowed in a weights checkpoint") from None
 
     def persistent_load(self, pid: Any) -> Any:
         # torch's zip format keeps tensor storages outside data.pkl; these

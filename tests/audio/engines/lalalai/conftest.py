@@ -1,9 +1,10 @@
 """Fixtures for the lalal.ai engine: a fake lalal.ai server on loopback and engines pointed at it."""
+
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
 import pytest
 
@@ -61,8 +62,7 @@ def make_request(tmp_path: Path, song: Path, license_key: str) -> Callable[..., 
     def make(**fields: object) -> SeparationRequest:
         work_dir = tmp_path / "work"
         work_dir.mkdir(exist_ok=True)
-        values: dict = {"input_path": song, "work_dir": work_dir, "model": "auto",
-                        "license_key": license_key}
+        values: dict = {"input_path": song, "work_dir": work_dir, "model": "auto", "credentials": license_key}
         values.update(fields)
         return SeparationRequest(**values)
 

@@ -3,6 +3,7 @@
 Usage: python lalalai_jobs_process.py <json settings>
 Writes a JSON list to stdout: per job, the stems it produced or its error.
 """
+
 from __future__ import annotations
 
 import json
@@ -24,8 +25,10 @@ def _job(engine: LalalaiEngine, request: SeparationRequest, outcome: dict) -> No
 
 def main(settings: dict) -> list[dict]:
     engine = LalalaiEngine(
-        base_url=settings["base_url"], redis_url=settings["redis_url"],
-        redis_prefix=settings["redis_prefix"], poll_interval=0.02,
+        base_url=settings["base_url"],
+        redis_url=settings["redis_url"],
+        redis_prefix=settings["redis_prefix"],
+        poll_interval=0.02,
         check_rate=RateLimit(*settings["rate"]),
         retry=RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.05),
     )
@@ -34,9 +37,13 @@ def main(settings: dict) -> list[dict]:
     for number, outcome in enumerate(outcomes):
         work_dir = Path(settings["work_root"]) / f"job{number}"
         work_dir.mkdir(parents=True)
-        request = SeparationRequest(input_path=Path(settings["input"]), work_dir=work_dir,
-                                    model="auto", stems="two",
-                                    license_key=settings["license_key"])
+        request = SeparationRequest(
+            input_path=Path(settings["input"]),
+            work_dir=work_dir,
+            model="auto",
+            stems="two",
+            credentials=settings["license_key"],
+        )
         threads.append(threading.Thread(target=_job, args=(engine, request, outcome)))
     for thread in threads:
         thread.start()

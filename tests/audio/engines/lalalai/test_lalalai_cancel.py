@@ -37,8 +37,7 @@ def test_cancel_before_start_does_nothing_at_lalalai(make_engine, make_request, 
     cancel = threading.Event()
     cancel.set()
     with pytest.raises(EngineCancelled):
-        make_engine().separate(make_request(stems="two"), progress=lambda _p: None,
-                               cancel=cancel)
+        make_engine().separate(make_request(stems="two"), progress=lambda _p: None, cancel=cancel)
     assert fake_lalalai.requests == []
 
 
@@ -50,37 +49,39 @@ def test_cancel_all_stops_running_jobs(make_engine, make_request, fake_lalalai, 
 
     def job() -> None:
         try:
-            engine.separate(make_request(stems="two"),
-                            progress=lambda p: p > 5 and running.set(),
-                            cancel=threading.Event())
+            engine.separate(
+                make_request(stems="two"), progress=lambda p: p > 5 and running.set(), cancel=threading.Event()
+            )
         except EngineError as exc:
             outcome.append(exc)
 
     worker = threading.Thread(target=job)
     worker.start()
     assert running.wait(10)
-    cancelled = engine.cancel_all(license_key)
+    cancelled = engine.account.cancel_all(license_key)
     worker.join(10)
     assert list(cancelled.values()) == [True]
     assert len(outcome) == 1 and isinstance(outcome[0], EngineCancelled)
     assert "cancelled at lalal.ai" in outcome[0].message
 
 
-def test_the_key_never_reaches_logs_reprs_or_errors(make_engine, make_request, fake_lalalai,
-                                                    license_key, caplog):
+def test_the_key_never_reaches_logs_reprs_or_errors(make_engine, make_request, fake_lalalai, license_key, caplog):
     caplog.set_level(logging.DEBUG)
     engine = make_engine()
     fake_lalalai.fail("check", "status", status=503, times=1)
-    engine.separate(make_request(stems="two"), progress=lambda _p: None,
-                    cancel=threading.Event())
+    engine.separate(make_request(stems="two"), progress=lambda _p: None, cancel=threading.Event())
     fake_lalalai.fail("split", "status", status=500, times=3)
     with pytest.raises(EngineError) as caught:
-        engine.separate(make_request(stems="two"), progress=lambda _p: None,
-                        cancel=threading.Event())
-    engine.minutes_left(license_key)
+        engine.separate(make_request(stems="two"), progress=lambda _p: None, cancel=threading.Event())
+    engine.account.minutes_left(license_key)
     assert caplog.records, "the engine should log what it does"
     for record in caplog.records:
         assert license_key not in record.getMessage()
-    texts = [str(caught.value), repr(caught.value), repr(make_request()), repr(engine),
-             repr(LalalaiClient(license_key=license_key, base_url=fake_lalalai.base_url))]
+    texts = [
+        str(caught.value),
+        repr(caught.value),
+        repr(make_request()),
+        repr(engine),
+        repr(LalalaiClient(license_key=license_key, base_url=fake_lalalai.base_url)),
+    ]
     assert all(license_key not in text for text in texts)

@@ -39,8 +39,7 @@ def test_limiter_shares_its_window_between_instances(redis_url):
 
 
 def test_limiter_stops_waiting_when_told(redis_url):
-    limiter = _limiter(redis_url, f"test:{uuid.uuid4().hex}",
-                       RateLimit(limit=1, window=30.0, margin=0.0))
+    limiter = _limiter(redis_url, f"test:{uuid.uuid4().hex}", RateLimit(limit=1, window=30.0, margin=0.0))
     assert limiter.acquire()
     stop = threading.Event()
     threading.Timer(0.1, stop.set).start()
@@ -56,27 +55,36 @@ def test_limiter_without_redis_is_a_clear_error():
 
 def _max_in_window(times: list[float], window: float) -> int:
     times = sorted(times)
-    return max((sum(1 for t in times[i:] if t - start < window)
-                for i, start in enumerate(times)), default=0)
+    return max((sum(1 for t in times[i:] if t - start < window) for i, start in enumerate(times)), default=0)
 
 
 def _other_process(fake, redis_url, prefix, key, song, work_root) -> subprocess.Popen:
-    settings = {"base_url": fake.base_url, "redis_url": redis_url, "redis_prefix": prefix,
-                "rate": [LIMIT, WINDOW, MARGIN], "jobs": 2, "work_root": str(work_root),
-                "input": str(song), "license_key": key}
-    return subprocess.Popen([sys.executable, str(JOBS_PROCESS), json.dumps(settings)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
+    settings = {
+        "base_url": fake.base_url,
+        "redis_url": redis_url,
+        "redis_prefix": prefix,
+        "rate": [LIMIT, WINDOW, MARGIN],
+        "jobs": 2,
+        "work_root": str(work_root),
+        "input": str(song),
+        "license_key": key,
+    }
+    return subprocess.Popen(
+        [sys.executable, str(JOBS_PROCESS), json.dumps(settings)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+    )
 
 
 def test_jobs_in_threads_and_processes_stay_under_the_check_limit(
-        make_engine, make_request, fake_lalalai, redis_url, license_key, song,
-        tmp_path):
+    make_engine, make_request, fake_lalalai, redis_url, license_key, song, tmp_path
+):
     fake_lalalai.set_check_limit(LIMIT, WINDOW)
     fake_lalalai.state.checks_to_finish = 4
     prefix = f"test:{uuid.uuid4().hex}"
-    other = _other_process(fake_lalalai, redis_url, prefix, license_key, song,
-                           tmp_path / "other")
+    other = _other_process(fake_lalalai, redis_url, prefix, license_key, song, tmp_path / "other")
     engine = make_engine(check_rate=RateLimit(LIMIT, WINDOW, MARGIN), redis_prefix=prefix)
     errors: list[EngineError] = []
 
@@ -106,8 +114,7 @@ def test_jobs_in_threads_and_processes_stay_under_the_check_limit(
 
 def test_fake_refuses_checks_over_its_limit(fake_lalalai, license_key):
     fake_lalalai.set_check_limit(2, 30.0)
-    client = LalalaiClient(license_key=license_key, base_url=fake_lalalai.base_url,
-                           retry=RetryPolicy(attempts=1))
+    client = LalalaiClient(license_key=license_key, base_url=fake_lalalai.base_url, retry=RetryPolicy(attempts=1))
     client.check([])
     client.check([])
     with pytest.raises(EngineUnavailable, match="limiting the rate of check requests"):

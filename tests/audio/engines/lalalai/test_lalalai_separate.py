@@ -14,8 +14,7 @@ def _run(engine, request):
 
 
 def test_one_stem_gives_the_stem_and_the_rest(make_engine, make_request, fake_lalalai):
-    result, seen = _run(make_engine(), make_request(model="perseus",
-                                                    options={"stems": ["drums"]}))
+    result, seen = _run(make_engine(), make_request(model="perseus", options={"stems": ["drums"]}))
     work_dir = make_request().work_dir
     assert set(result.stems) == {"drums", "no_drums"}
     assert result.stems["drums"] == work_dir / "drums.wav"
@@ -29,8 +28,9 @@ def test_one_stem_gives_the_stem_and_the_rest(make_engine, make_request, fake_la
 
 
 def test_several_stems_use_multistem(make_engine, make_request, fake_lalalai):
-    request = make_request(options={"stems": ["vocals", "drums", "bass"],
-                                    "dereverb": True, "extraction_level": "clear_cut"})
+    request = make_request(
+        options={"stems": ["vocals", "drums", "bass"], "dereverb": True, "extraction_level": "clear_cut"}
+    )
     result, _ = _run(make_engine(), request)
     assert set(result.stems) == {"vocals", "drums", "bass", "other"}
     for path in result.stems.values():
@@ -49,10 +49,8 @@ def test_two_stem_mode_gives_vocals_and_instrumental(make_engine, make_request, 
     assert fake_lalalai.calls("split")[0].body["presets"]["stem"] == "vocals"
 
 
-@pytest.mark.parametrize(("fmt", "container"), [("wav", "WAV"), ("flac", "FLAC"),
-                                                ("mp3", "MP3")])
-def test_each_output_format_is_asked_for_and_delivered(make_engine, make_request,
-                                                       fake_lalalai, fmt, container):
+@pytest.mark.parametrize(("fmt", "container"), [("wav", "WAV"), ("flac", "FLAC"), ("mp3", "MP3")])
+def test_each_output_format_is_asked_for_and_delivered(make_engine, make_request, fake_lalalai, fmt, container):
     result, _ = _run(make_engine(), make_request(stems="two", output_format=fmt))
     assert fake_lalalai.calls("split")[0].body["presets"]["encoder_format"] == fmt
     for stem, path in result.stems.items():
@@ -68,32 +66,27 @@ def test_source_is_deleted_at_lalalai_after_success(make_engine, make_request, f
     assert upload.status == 200
 
 
-def test_phoenix_only_stems_are_refused_before_any_upload(make_engine, make_request,
-                                                          fake_lalalai):
+def test_phoenix_only_stems_are_refused_before_any_upload(make_engine, make_request, fake_lalalai):
     with pytest.raises(EngineRejectedInput, match="phoenix"):
         _run(make_engine(), make_request(model="perseus", options={"stems": ["strings"]}))
     assert fake_lalalai.requests == []
 
 
 def test_phoenix_only_stem_with_phoenix_works(make_engine, make_request):
-    result, _ = _run(make_engine(), make_request(model="phoenix",
-                                                 options={"stems": ["synthesizer"]}))
+    result, _ = _run(make_engine(), make_request(model="phoenix", options={"stems": ["synthesizer"]}))
     assert set(result.stems) == {"synthesizer", "no_synthesizer"}
 
 
-def test_no_key_anywhere_fails_at_once_saying_how_to_add_one(make_engine, make_request,
-                                                             fake_lalalai):
+def test_no_key_anywhere_fails_at_once_saying_how_to_add_one(make_engine, make_request, fake_lalalai):
     with pytest.raises(EngineAuthError) as caught:
-        _run(make_engine(), make_request(license_key=None))
+        _run(make_engine(), make_request(credentials=None))
     assert caught.value.message == NO_KEY_MESSAGE
     assert "Settings" in NO_KEY_MESSAGE and "SYSTEM_LALALAI_ACTIVATION_KEY" in NO_KEY_MESSAGE
     assert fake_lalalai.requests == []
 
 
-def test_system_key_is_used_without_a_user_key(make_engine, make_request, fake_lalalai,
-                                               license_key):
-    result, _ = _run(make_engine(system_key=license_key),
-                     make_request(license_key=None, stems="two"))
+def test_system_key_is_used_without_a_user_key(make_engine, make_request, fake_lalalai, license_key):
+    result, _ = _run(make_engine(system_key=license_key), make_request(credentials=None, stems="two"))
     assert set(result.stems) == {"vocals", "instrumental"}
     assert {r.key for r in fake_lalalai.requests if r.endpoint != "download"} == {license_key}
 
@@ -105,15 +98,14 @@ def test_downloads_never_carry_the_key(make_engine, make_request, fake_lalalai):
     assert all(r.key is None for r in downloads)
 
 
-def test_minutes_left_reports_the_fake_account(make_engine, make_request, fake_lalalai,
-                                               license_key):
+def test_minutes_left_reports_the_fake_account(make_engine, make_request, fake_lalalai, license_key):
     engine = make_engine()
-    assert engine.minutes_left(license_key) == pytest.approx(600.0)
+    assert engine.account.minutes_left(license_key) == pytest.approx(600.0)
     _run(engine, make_request(options={"stems": ["vocals", "bass"]}))
     # 2 s of audio, two stems: lalal.ai charges each stem for the whole duration.
-    assert engine.minutes_left(license_key) == pytest.approx(600.0 - 2 * 2 / 60)
+    assert engine.account.minutes_left(license_key) == pytest.approx(600.0 - 2 * 2 / 60)
 
 
 def test_minutes_left_without_a_key_fails_clearly(make_engine):
     with pytest.raises(EngineAuthError, match="Settings"):
-        make_engine().minutes_left(None)
+        make_engine().account.minutes_left(None)

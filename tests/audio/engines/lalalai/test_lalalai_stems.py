@@ -12,13 +12,24 @@ def _request(**fields) -> SeparationRequest:
     return SeparationRequest(**values)
 
 
-@pytest.mark.parametrize(("label", "stem"), [
-    ("vocals", "vocals"), ("drum", "drums"), ("bass", "bass"), ("piano", "piano"),
-    ("electric_guitar", "electric_guitar"), ("acoustic_guitar", "acoustic_guitar"),
-    ("synthesizer", "synthesizer"), ("strings", "strings"), ("wind", "wind"),
-    ("no_vocals", "instrumental"), ("no_drum", "no_drums"), ("no_piano", "no_piano"),
-    ("no_multistem", "other"),
-])
+@pytest.mark.parametrize(
+    ("label", "stem"),
+    [
+        ("vocals", "vocals"),
+        ("drum", "drums"),
+        ("bass", "bass"),
+        ("piano", "piano"),
+        ("electric_guitar", "electric_guitar"),
+        ("acoustic_guitar", "acoustic_guitar"),
+        ("synthesizer", "synthesizer"),
+        ("strings", "strings"),
+        ("wind", "wind"),
+        ("no_vocals", "instrumental"),
+        ("no_drum", "no_drums"),
+        ("no_piano", "no_piano"),
+        ("no_multistem", "other"),
+    ],
+)
 def test_labels_map_to_product_stems(label, stem):
     assert stems.stem_for_label(label) == stem
 
@@ -59,12 +70,20 @@ def test_two_stem_mode_is_vocals_and_instrumental_whatever_the_options():
 
 
 def test_options_reach_the_presets():
-    plan = stems.plan_split(_request(
-        model="orion", output_format="flac",
-        options={"stems": ["vocals"], "dereverb": True, "extraction_level": "clear_cut"}))
-    assert plan.presets == {"splitter": "orion", "dereverb_enabled": True,
-                            "encoder_format": "flac", "extraction_level": "clear_cut",
-                            "stem": "vocals"}
+    plan = stems.plan_split(
+        _request(
+            model="orion",
+            output_format="flac",
+            options={"stems": ["vocals"], "dereverb": True, "extraction_level": "clear_cut"},
+        )
+    )
+    assert plan.presets == {
+        "splitter": "orion",
+        "dereverb_enabled": True,
+        "encoder_format": "flac",
+        "extraction_level": "clear_cut",
+        "stem": "vocals",
+    }
 
 
 def test_phoenix_only_stem_alone_with_phoenix_is_accepted():
@@ -85,15 +104,18 @@ def test_phoenix_only_stem_cannot_join_a_multistem_request():
         stems.plan_split(_request(model="phoenix", options={"stems": ["vocals", "strings"]}))
 
 
-@pytest.mark.parametrize(("fields", "fragment"), [
-    ({"model": "htdemucs"}, "Unknown lalal.ai splitter"),
-    ({"options": {"stems": ["drum"]}}, "Unknown stem"),
-    ({"options": {"stems": "vocals"}}, "must be a list"),
-    ({"options": {"stems": ["bass", "bass"]}}, "only once"),
-    ({"output_format": "aiff"}, "Unknown output format"),
-    ({"options": {"extraction_level": "deep"}}, "extraction level"),
-    ({"options": {"dereverb": "yes"}}, "dereverb"),
-])
+@pytest.mark.parametrize(
+    ("fields", "fragment"),
+    [
+        ({"model": "htdemucs"}, "Unknown lalal.ai splitter"),
+        ({"options": {"stems": ["drum"]}}, "Unknown stem"),
+        ({"options": {"stems": "vocals"}}, "must be a list"),
+        ({"options": {"stems": ["bass", "bass"]}}, "only once"),
+        ({"output_format": "aiff"}, "Unknown output format"),
+        ({"options": {"extraction_level": "deep"}}, "extraction level"),
+        ({"options": {"dereverb": "yes"}}, "dereverb"),
+    ],
+)
 def test_bad_requests_are_refused_with_a_reason(fields, fragment):
     with pytest.raises(EngineRejectedInput, match=fragment):
         stems.plan_split(_request(**fields))
@@ -102,5 +124,4 @@ def test_bad_requests_are_refused_with_a_reason(fields, fragment):
 def test_models_list_every_splitter_and_auto():
     models = stems.models()
     assert set(models) == {"auto", "andromeda", "perseus", "orion", "phoenix", "lyra"}
-    assert models["phoenix"] == ["vocals", "drums", "bass", "piano", "electric_guitar",
-                                 "acoustic_guitar", "other"]
+    assert models["phoenix"] == ["vocals", "drums", "bass", "piano", "electric_guitar", "acoustic_guitar", "other"]

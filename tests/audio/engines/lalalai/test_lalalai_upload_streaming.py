@@ -10,9 +10,12 @@ SIZE = 50 * 1024 * 1024
 def test_upload_streams_from_disk(fake_lalalai, license_key, tmp_path):
     big = tmp_path / "big.wav"
     write_sparse_wav(big, SIZE)
-    client = LalalaiClient(license_key=license_key, base_url=fake_lalalai.base_url,
-                           timeouts=Timeouts(connect=2.0, read=30.0),
-                           retry=RetryPolicy(attempts=1))
+    client = LalalaiClient(
+        license_key=license_key,
+        base_url=fake_lalalai.base_url,
+        timeouts=Timeouts(connect=2.0, read=30.0),
+        retry=RetryPolicy(attempts=1),
+    )
     tracemalloc.start()
     try:
         info = client.upload(big)

@@ -1,14 +1,15 @@
 """Fixtures for the local engine tests.
 
 The Demucs repository used here holds RANDOMLY INITIALISED weights of the real
-architectures (see audio.engines.local.random_repo): these tests check the
+architectures (see tests.audio.engines.local.random_repo): these tests check the
 machinery, protocol, shapes and lengths, never separation quality.
 """
+
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import pytest
@@ -16,8 +17,8 @@ import soundfile
 
 from audio.engines.base import SeparationRequest
 from audio.engines.local.engine import LocalEngine
-from audio.engines.local.random_repo import build_repo
-from audio.engines.local.runner import FAULT_FILE_ENV
+from tests.audio.engines.local.faulty_runner import FAULT_FILE_ENV
+from tests.audio.engines.local.random_repo import build_repo
 
 # mdx_extra and htdemucs_ft -> demucs_unittest architecture (fast);
 # htdemucs -> the real HTDemucs architecture (slow, used once for shapes).
@@ -55,10 +56,14 @@ def fault_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("faults") / "fault"
 
 
+def faulty_runner(fault_file: Path) -> dict:
+    """LocalEngine arguments for a runner that misbehaves when ``fault_file`` says so."""
+    return {"runner_module": "tests.audio.engines.local.faulty_runner", "env": {FAULT_FILE_ENV: str(fault_file)}}
+
+
 @pytest.fixture(scope="session")
 def shared_engine(demucs_repo: Path, fault_file: Path):
-    engine = LocalEngine(concurrency=1, timeout=60, model_dir=demucs_repo,
-                         env={FAULT_FILE_ENV: str(fault_file)})
+    engine = LocalEngine(concurrency=1, timeout=60, model_dir=demucs_repo, **faulty_runner(fault_file))
     yield engine
     engine.close()
 
@@ -70,7 +75,8 @@ def make_engine(demucs_repo: Path, fault_file: Path):
 
     def make(**kwargs) -> LocalEngine:
         kwargs.setdefault("model_dir", demucs_repo)
-        kwargs.setdefault("env", {FAULT_FILE_ENV: str(fault_file)})
+        for key, value in faulty_runner(fault_file).items():
+            kwargs.setdefault(key, value)
         engines.append(LocalEngine(concurrency=1, **kwargs))
         return engines[-1]
 
@@ -79,9 +85,16 @@ def make_engine(demucs_repo: Path, fault_file: Path):
         engine.close()
 
 
-def run(engine: LocalEngine, input_path: Path, work_dir: Path, *, model: str = FAST_MODEL,
-        cancel: threading.Event | None = None, progress: Callable[[int], None] | None = None,
-        **options):
+def run(
+    engine: LocalEngine,
+    input_path: Path,
+    work_dir: Path,
+    *,
+    model: str = FAST_MODEL,
+    cancel: threading.Event | None = None,
+    progress: Callable[[int], None] | None = None,
+    **options,
+):
     """One separation through the engine; returns (result, progress steps seen)."""
     steps: list[int] = []
 

@@ -1,4 +1,5 @@
 """The runner's allocator settings: freed memory kept during a job, returned after it."""
+
 from __future__ import annotations
 
 import subprocess
@@ -36,8 +37,9 @@ print(round(before), round(held), round(rss_mb()))
 
 def test_freed_memory_stays_during_a_job_and_goes_back_after_it():
     env = RunnerConfig().environment()
-    done = subprocess.run([sys.executable, "-c", RELEASE_PROGRAM], env=env, cwd=PROJECT_ROOT,
-                          capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", RELEASE_PROGRAM], env=env, cwd=PROJECT_ROOT, capture_output=True, text=True, check=True
+    )
     before, held, after = map(int, done.stdout.split())
     assert held - before > 400, done.stdout  # freed blocks kept for the next chunk
     assert after - before < 100, done.stdout  # and returned once the job is over

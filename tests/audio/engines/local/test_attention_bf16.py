@@ -1,4 +1,5 @@
 """The bfloat16 attention kernel: what it computes, where it serves, how it is built."""
+
 from __future__ import annotations
 
 import pytest
@@ -6,7 +7,7 @@ import torch
 import torch.nn.functional as F
 
 from audio.engines.local import attention_bf16, demucs_precision
-from audio.engines.local.random_repo import ARCHITECTURES
+from tests.audio.engines.local.random_repo import ARCHITECTURES
 
 HAS_KERNEL_CPU = attention_bf16.CPU_FLAG in attention_bf16._cpu_flags()
 needs_kernel_cpu = pytest.mark.skipif(not HAS_KERNEL_CPU, reason="this CPU has no avx512_bf16")
@@ -22,11 +23,14 @@ def float32_attention(q, k, v, heads):
 
 
 @needs_kernel_cpu
-@pytest.mark.parametrize("lq, lk, heads", [
-    (2688, 1344, 8),  # HTDemucs' cross attention, frequency branch to time branch
-    (97, 130, 2),     # lengths off the kernel's 6-row tiles and 64-key blocks
-    (1, 1, 1),
-])
+@pytest.mark.parametrize(
+    "lq, lk, heads",
+    [
+        (2688, 1344, 8),  # HTDemucs' cross attention, frequency branch to time branch
+        (97, 130, 2),  # lengths off the kernel's 6-row tiles and 64-key blocks
+        (1, 1, 1),
+    ],
+)
 def test_kernel_computes_attention_of_its_bfloat16_inputs(lq, lk, heads):
     torch.manual_seed(lq)
     q, k, v = (torch.randn(n, heads * 64).bfloat16() for n in (lq, lk, lk))
@@ -44,7 +48,7 @@ def test_kernel_reads_strided_rows_and_refuses_other_dtypes():
     kernel = attention_bf16.load()
     assert snr_db(float32_attention(q, k, v, 2), kernel.attention(q, k, v, 2)) > 50
     for bad in [(q.float(), k.float(), v.float()), (q, k, v[:30]), (q, k[:, :64], v[:, :64])]:
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="attention_bf16 takes CPU bfloat16"):
             kernel.attention(*bad, 2)
 
 
@@ -76,8 +80,11 @@ def test_without_the_kernel_attention_stays_float32_and_the_log_says_why(monkeyp
     with caplog.at_level("INFO", logger=demucs_precision.__name__):
         demucs_precision.prepare(model, "htdemucs", "cpu")
     assert "float32 attention: this CPU does not report avx512_bf16" in caplog.text
-    assert all(type(m) is demucs_precision.Float32Attention
-               for m in model.modules() if isinstance(m, torch.nn.MultiheadAttention))
+    assert all(
+        type(m) is demucs_precision.Float32Attention
+        for m in model.modules()
+        if isinstance(m, torch.nn.MultiheadAttention)
+    )
 
 
 def test_build_without_a_compiler_says_so(monkeypatch, tmp_path):

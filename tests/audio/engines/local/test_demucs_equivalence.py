@@ -6,6 +6,7 @@ Each architecture the catalog names is checked: HTDemucs with 4 sources
 (htdemucs, htdemucs_ft's members), with 6 (htdemucs_6s), and a weighted bag of
 hybrid HDemucs models (mdx_extra).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -16,7 +17,7 @@ from demucs.apply import BagOfModels, apply_model
 from audio.engines.local import demucs_precision
 from audio.engines.local.demucs_chunks import separate_in_chunks
 from audio.engines.local.demucs_models import OVERLAP
-from audio.engines.local.random_repo import ARCHITECTURES
+from tests.audio.engines.local.random_repo import ARCHITECTURES
 
 # Past one 7.8 s segment: two overlapping chunks, the second one short and padded.
 SECONDS = 9.0
@@ -62,8 +63,14 @@ def case(request: pytest.FixtureRequest) -> dict:
 
 def ours(case: dict, forward) -> tuple[torch.Tensor, list[tuple[int, int]]]:
     chunks: list[tuple[int, int]] = []
-    out = separate_in_chunks(case["bag"], case["mix"], case["norm"], overlap=OVERLAP,
-                             forward=forward, chunk_done=lambda *done: chunks.append(done))
+    out = separate_in_chunks(
+        case["bag"],
+        case["mix"],
+        case["norm"],
+        overlap=OVERLAP,
+        forward=forward,
+        chunk_done=lambda *done: chunks.append(done),
+    )
     return out, chunks
 
 

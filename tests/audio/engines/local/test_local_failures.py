@@ -1,5 +1,6 @@
 """Every failure path of the local engine, each followed by a successful request
 on the same engine (same supervisor). Random-weight models: machinery only."""
+
 from __future__ import annotations
 
 import os
@@ -16,8 +17,8 @@ from audio.engines.base import (
     EngineTimeout,
     EngineUnavailable,
 )
-from audio.engines.local.random_repo import build_repo
-from tests.audio.engines.local.conftest import REPO_LAYOUT, run
+from tests.audio.engines.local.conftest import REPO_LAYOUT, faulty_runner, run
+from tests.audio.engines.local.random_repo import build_repo
 
 
 def assert_recovers(engine, music, tmp_path, model: str = "mdx_extra") -> None:
@@ -35,10 +36,8 @@ def later(seconds: float, action) -> threading.Thread:
 @pytest.fixture(scope="module")
 def engine(demucs_repo, fault_file):
     from audio.engines.local.engine import LocalEngine
-    from audio.engines.local.runner import FAULT_FILE_ENV
 
-    engine = LocalEngine(concurrency=1, timeout=30, model_dir=demucs_repo,
-                         env={FAULT_FILE_ENV: str(fault_file)})
+    engine = LocalEngine(concurrency=1, timeout=30, model_dir=demucs_repo, **faulty_runner(fault_file))
     yield engine
     engine.close()
 
@@ -55,7 +54,7 @@ def test_unknown_model_is_refused_before_any_work(make_engine, music, tmp_path):
 def test_unreadable_input_is_rejected(engine, music, tmp_path):
     broken = tmp_path / "broken.wav"
     broken.write_bytes(b"RIFF but not really a wave file" * 10)
-    with pytest.raises(EngineRejectedInput, match="Cannot read broken.wav"):
+    with pytest.raises(EngineRejectedInput, match=r"Cannot read broken\.wav"):
         run(engine, broken, tmp_path / "out")
     assert list((tmp_path / "out").iterdir()) == []
     assert_recovers(engine, music, tmp_path)

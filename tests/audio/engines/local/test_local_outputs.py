@@ -2,6 +2,7 @@
 
 Random-weight models (see conftest): lengths, rates, formats and machinery only.
 """
+
 from __future__ import annotations
 
 import time

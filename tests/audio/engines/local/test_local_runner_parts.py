@@ -1,4 +1,5 @@
 """Runner internals that the end-to-end tests cannot isolate."""
+
 from __future__ import annotations
 
 import subprocess
@@ -9,7 +10,7 @@ import pytest
 from audio.engines.base import EngineUnavailable
 from audio.engines.local.models import ModelCache
 from audio.engines.local.process import PROJECT_ROOT
-from audio.engines.local.random_repo import build_repo
+from tests.audio.engines.local.random_repo import build_repo
 
 STRAY_OUTPUT = """
 import os, sys
@@ -24,15 +25,16 @@ out.flush()
 
 
 def test_claimed_stdout_carries_only_protocol_lines():
-    done = subprocess.run([sys.executable, "-c", STRAY_OUTPUT], capture_output=True,
-                          cwd=PROJECT_ROOT, timeout=60, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", STRAY_OUTPUT], capture_output=True, cwd=PROJECT_ROOT, timeout=60, check=True
+    )
     assert done.stdout == b'{"type":"progress","id":"x","percent":1}\n'
     for noise in (b"a library print", b"a child process", b"a direct write"):
         assert noise in done.stderr
 
 
 def test_model_cache_keeps_the_two_most_recent(tmp_path):
-    repo = build_repo(tmp_path / "repo", {name: "unittest" for name in ("htdemucs", "htdemucs_ft", "mdx_extra")})
+    repo = build_repo(tmp_path / "repo", dict.fromkeys(("htdemucs", "htdemucs_ft", "mdx_extra"), "unittest"))
     cache = ModelCache(2, model_dir=repo, device="cpu")
     assert cache.get("htdemucs").warm is False
     assert cache.get("mdx_extra").warm is False
@@ -45,14 +47,13 @@ def test_model_cache_keeps_the_two_most_recent(tmp_path):
 def test_bag_missing_a_model_file_names_it(tmp_path):
     repo = build_repo(tmp_path / "repo", {"htdemucs": "unittest"})
     (repo / "htdemucs_ft.yaml").write_text("models: ['aaaa1111', 'bbbb2222']\n")
-    with pytest.raises(EngineUnavailable, match="aaaa1111-\\*.th, bbbb2222-\\*.th"):
+    with pytest.raises(EngineUnavailable, match=r"aaaa1111-\*\.th, bbbb2222-\*\.th"):
         ModelCache(2, model_dir=repo, device="cpu").get("htdemucs_ft")
 
 
 def test_runner_module_imports_no_django():
     code = "import sys, audio.engines.local.runner; print(sorted(m for m in sys.modules if m.startswith('django')))"
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, cwd=PROJECT_ROOT,
-                          timeout=60, check=True)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, cwd=PROJECT_ROOT, timeout=60, check=True)
     assert done.stdout.strip() == b"[]"
 
 

@@ -1,4 +1,5 @@
 """Fixtures for the Spleeter separator tests: the real weights, loaded once."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,5 @@
 """Memory of a long separation stays at the arrays plus one segment's work."""
+
 from __future__ import annotations
 
 import subprocess
@@ -26,7 +27,11 @@ def _growth_mb(repo_root: Path, seconds: int, segment_blocks: int) -> int:
     """Peak RSS growth (MB) of separating ``seconds`` of noise in a fresh process."""
     done = subprocess.run(
         [sys.executable, "-c", SCRIPT, str(seconds), str(segment_blocks)],
-        cwd=repo_root, capture_output=True, text=True, timeout=120, check=True,
+        cwd=repo_root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
     )
     return int(done.stdout.strip())
 

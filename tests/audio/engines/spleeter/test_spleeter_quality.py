@@ -1,4 +1,5 @@
 """Separation quality of the real Spleeter weights on a rendered mixture."""
+
 from __future__ import annotations
 
 from pathlib import Path

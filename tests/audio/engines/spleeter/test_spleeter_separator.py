@@ -1,4 +1,5 @@
 """The Spleeter separator's contract: shapes, edge cases, progress and segmenting."""
+
 from __future__ import annotations
 
 import math

@@ -1,4 +1,5 @@
 """Finding the Spleeter weights and reading the pickled checkpoints safely."""
+
 from __future__ import annotations
 
 import builtins
@@ -62,9 +63,7 @@ def test_checkpoint_matches_the_safetensors_copy(instrument: str, shared_weights
     ids=["os.system", "eval", "exec-inside-dict"],
 )
 @pytest.mark.parametrize("container", ["plain", "torch-zip"])
-def test_hostile_pickle_is_refused_without_running(
-    tmp_path: Path, make_payload, container: str
-) -> None:
+def test_hostile_pickle_is_refused_without_running(tmp_path: Path, make_payload, container: str) -> None:
     marker = tmp_path / "pwned"
     data = pickle.dumps(make_payload(marker), protocol=2)
     path = tmp_path / "evil.ckpt"
@@ -93,9 +92,7 @@ def test_non_array_entries_are_refused(tmp_path: Path) -> None:
         load_checkpoint(path)
 
 
-def test_explicit_folder_wins_over_the_environment(
-    tmp_path: Path, monkeypatch, shared_weights_dir: Path
-) -> None:
+def test_explicit_folder_wins_over_the_environment(tmp_path: Path, monkeypatch, shared_weights_dir: Path) -> None:
     monkeypatch.setenv(weights.ENV_VAR, str(tmp_path))
     loaded = load_weights(shared_weights_dir)
     assert "safetensors" in loaded.origin
@@ -104,7 +101,7 @@ def test_explicit_folder_wins_over_the_environment(
 
 def test_environment_folder_wins_over_the_package(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv(weights.ENV_VAR, str(tmp_path))
-    with pytest.raises(EngineUnavailable, match="spleeter_2stems_vocals.safetensors"):
+    with pytest.raises(EngineUnavailable, match=r"spleeter_2stems_vocals\.safetensors"):
         load_weights()
 
 

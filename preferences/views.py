@@ -1,0 +1,29 @@
+"""The Settings page (the rules live in preferences.services)."""
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from preferences.forms import SettingsForm
+from preferences.services import PreferencesInvalid, preference_values, preferences_get, preferences_update, secret_mask
+
+
+@require_http_methods(["GET", "POST"])
+def settings_edit(request: HttpRequest) -> HttpResponse:
+    row = preferences_get(user=request.user)
+    if request.method == "GET":
+        form = SettingsForm(initial=preference_values(row=row))
+    else:
+        form = SettingsForm(request.POST)
+        if form.is_valid():
+            try:
+                preferences_update(user=request.user, values=form.values())
+            except PreferencesInvalid as exc:
+                for field, message in exc.errors.items():
+                    form.add_error(field if field in form.fields else None, message)
+            else:
+                messages.success(request, "Settings saved.")
+                return redirect("settings")
+    masks = {key: secret_mask(row=row, engine=engine) for key, engine in form.secrets.items()}
+    return render(request, "preferences/settings.html", {"form": form, "sections": form.layout(masks)})

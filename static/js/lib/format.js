@@ -1,0 +1,10 @@
+// How numbers are written for people.
+
+/** Seconds as a clock: 95 -> "1:35", 3725 -> "1:02:05". */
+export function formatDuration(seconds) {
+  const total = Math.round(seconds);
+  const hours = Math.floor(total / 3600);
+  const minutes = Math.floor((total % 3600) / 60);
+  const rest = String(total % 60).padStart(2, "0");
+  return hours ? `${hours}:${String(minutes).padStart(2, "0")}:${rest}` : `${minutes}:${rest}`;
+}

@@ -1,0 +1,66 @@
+"""A job's stems are stored with their waveforms beside them (or get them on first view)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from audio import services as audio_services
+from audio.waveforms import WaveformsUnavailable, waveforms_load
+from jobs.models import ProcessingJob
+from jobs.stems import stems_store
+from tests.audio.files import temporary_upload
+from tests.audio.test_waveforms import sine, write
+
+
+@pytest.fixture
+def job(user, tmp_path):
+    upload = temporary_upload(write(tmp_path / "song.wav", sine(3, 0.4) + sine(3, 0.1, 440)))
+    track, _ = audio_services.track_create(owner=user, upload=upload)
+    return ProcessingJob.objects.create(
+        track=track, user=user, engine="local", model="spleeter_2stems", status="running"
+    )
+
+
+def engine_output(folder: Path) -> dict[str, Path]:
+    folder.mkdir()
+    return {
+        "vocals": write(folder / "vocals.wav", sine(3, 0.1, 440)),
+        "instrumental": write(folder / "instrumental.wav", sine(3, 0.4)),
+    }
+
+
+def test_storing_stems_stores_their_waveforms_beside_them(job, tmp_path, uploads_dir):
+    stems_store(job=job, files=engine_output(tmp_path / "work"))
+    doc = json.loads((uploads_dir / f"stems/{job.id}/peaks.json").read_text())
+    assert set(doc["stems"]) == {"vocals", "instrumental"}
+    assert doc["stems"]["vocals"]["relative_db"] == pytest.approx(-12.3, abs=0.2)  # 0.1 vs 0.4 + 0.1
+    assert doc["original"]["seconds"] == pytest.approx(3, abs=0.01)
+
+
+def test_waveforms_of_an_older_job_are_computed_on_first_view_then_reused(job, tmp_path, uploads_dir, monkeypatch):
+    stems_store(job=job, files=engine_output(tmp_path / "work"))
+    stored = uploads_dir / f"stems/{job.id}/peaks.json"
+    stored.unlink()  # as for a job completed before waveforms existed
+    paths = {stem.stem_type: uploads_dir / stem.file_path for stem in job.stems.all()}
+    original = uploads_dir / job.track.file_path
+    first = waveforms_load(target=job.peaks_path, original=original, stems=paths)
+    assert stored.is_file() and set(first["stems"]) == set(paths)
+    monkeypatch.setattr("audio.waveforms.waveforms_compute", lambda **kw: pytest.fail("computed twice"))
+    assert waveforms_load(target=job.peaks_path, original=original, stems=paths) == first
+
+
+def test_an_undecodable_stem_does_not_fail_storing_the_stems(job, tmp_path, uploads_dir):
+    files = engine_output(tmp_path / "work")
+    files["vocals"].write_bytes(b"not audio at all" * 100)
+    stems = stems_store(job=job, files=files)
+    assert len(stems) == 2
+    assert not (uploads_dir / f"stems/{job.id}/peaks.json").exists()
+    with pytest.raises(WaveformsUnavailable):
+        waveforms_load(
+            target=job.peaks_path,
+            original=uploads_dir / job.track.file_path,
+            stems={stem.stem_type: uploads_dir / stem.file_path for stem in stems},
+        )
