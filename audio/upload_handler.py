@@ -11,9 +11,21 @@ from django.conf import settings
 from django.core.files.uploadedfile import TemporaryUploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 
+# What a multipart request carries beside the file: boundaries, part headers, the CSRF field.
+MULTIPART_OVERHEAD = 64 * 1024
+
 
 def max_upload_bytes() -> int:
     return settings.MAX_UPLOAD_MB * 1024 * 1024
+
+
+def upload_request_bytes() -> int:
+    """The largest request body an upload route reads (soundforge.asgi refuses more as it arrives)."""
+    return max_upload_bytes() + MULTIPART_OVERHEAD
+
+
+def too_large_message() -> str:
+    return f"The file is larger than the {settings.MAX_UPLOAD_MB} MB limit."
 
 
 class LimitedDiskUploadHandler(FileUploadHandler):
@@ -29,7 +41,7 @@ class LimitedDiskUploadHandler(FileUploadHandler):
         if self.received > max_upload_bytes():
             self.file.close()  # removes the temporary file
             rejections = getattr(self.request, "upload_rejections", [])
-            rejections.append((self.file_name, f"The file is larger than the {settings.MAX_UPLOAD_MB} MB limit."))
+            rejections.append((self.file_name, too_large_message()))
             self.request.upload_rejections = rejections
             raise SkipFile()
         self.digest.update(raw_data)

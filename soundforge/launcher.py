@@ -57,6 +57,10 @@ def _wait_until_healthy(url: str, children: list[subprocess.Popen], stop: thread
 
 def _child_env() -> tuple[dict[str, str], PrivateRedis | None]:
     env = dict(os.environ)
+    if "DEBUG" not in env:
+        # A local run: Django's debug pages and its development-only SECRET_KEY.
+        logger.warning("DEBUG is on for this local run; set DEBUG=0 and SECRET_KEY to serve others")
+        env["DEBUG"] = "1"
     if env.get("REDIS_URL"):
         return env, None
     redis = PrivateRedis(
@@ -99,22 +103,7 @@ def run(stop: threading.Event) -> int:
                 env,
             )
         )
-        children.append(
-            _spawn(
-                [
-                    python,
-                    "-m",
-                    "uvicorn",
-                    "soundforge.asgi:application",
-                    "--host",
-                    host,
-                    "--port",
-                    port,
-                    "--no-access-log",
-                ],
-                env,
-            )
-        )
+        children.append(_spawn([python, "-m", "soundforge.web"], {**env, "HOST": host, "PORT": port}))
         if _wait_until_healthy(f"http://{host}:{port}/healthz", children, stop):
             print(f"SoundForge is running at http://{host}:{port}/  (Ctrl-C stops it)", flush=True)
         while not stop.is_set():

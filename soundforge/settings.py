@@ -111,6 +111,8 @@ WHITENOISE_AUTOREFRESH = DEBUG
 UPLOADS_DIR = Path(env.str("UPLOADS_DIR", default=str(BASE_DIR / "priv" / "uploads")))
 MAX_UPLOAD_MB = env.int("MAX_UPLOAD_MB", default=500)
 MAX_TRACK_SECONDS = env.int("MAX_TRACK_SECONDS", default=1200)
+# Every request body but an upload's: forms and JSON (refused with 413 as it arrives, soundforge.asgi).
+REQUEST_BODY_MAX_KB = env.int("REQUEST_BODY_MAX_KB", default=1024)
 # Uploads stream to a temporary file in this folder, never into memory.
 FILE_UPLOAD_TEMP_DIR = str(UPLOADS_DIR / "incoming")
 Path(FILE_UPLOAD_TEMP_DIR).mkdir(parents=True, exist_ok=True)

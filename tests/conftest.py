@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import copy
-import socket
 import uuid
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from audio.engines import registry
 from soundforge.redis_server import PrivateRedis
 from tests.audio.files import temporary_upload
 from tests.fakes.lalalai_server import FakeLalalai
+from tests.launched_app import free_port
 
 
 def run_async(coroutine):
@@ -28,12 +28,6 @@ def run_async(coroutine):
     browser tests' Playwright keeps a loop running in the main thread)."""
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
         return pool.submit(asyncio.run, coroutine).result()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(autouse=True)

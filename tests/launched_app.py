@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -13,9 +14,13 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.conftest import free_port
-
 BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def database_url_for(tmp: Path) -> tuple[str, callable]:

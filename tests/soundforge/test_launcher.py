@@ -57,7 +57,7 @@ def test_private_redis_is_started_used_and_stopped(tmp_path):
         assert private.exists("_kombu.binding.celery"), "Celery's queue is not in the private Redis"
         tree = descendants(app.process.pid)
         commands = {pid: Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode() for pid in tree}
-        web = [pid for pid, cmd in commands.items() if "uvicorn" in cmd]
+        web = [pid for pid, cmd in commands.items() if "soundforge.web" in cmd]
         worker = [pid for pid, cmd in commands.items() if "celery" in cmd and "worker" in cmd]
         assert web and worker, commands
         for pid in (web[0], worker[0]):  # settings derive Celery and the channel layer from it
