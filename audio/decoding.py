@@ -2,7 +2,11 @@
 
 The container is sniffed by FFmpeg (through PyAV) from the bytes, never from the
 file name. The whole stream is decoded once, frame by frame, so a truncated or
-corrupt file is caught at upload time while memory stays flat.
+corrupt file is caught at upload time while memory stays flat. Nothing the file
+says about itself is trusted for cost: decoding stops as soon as the audio decoded
+passes the length limit, and every frame's sample rate and channel count are
+checked against the caps, so a refusal costs at most the decoding of
+``max_seconds`` of audio at the highest rate allowed.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import logging
 import struct
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 
 import av
@@ -30,6 +35,9 @@ ACCEPTED_CONTAINERS = {
 TRUNCATION_TOLERANCE = 0.02
 OGG_MAX_PAGE = 27 + 255 + 255 * 255
 IMAGE_MIME = {"mjpeg": "image/jpeg", "png": "image/png", "bmp": "image/bmp", "webp": "image/webp"}
+# Every later stage (separation, waveforms, mixes) costs in proportion to samples, not seconds.
+MAX_SAMPLE_RATE = 192_000
+MAX_CHANNELS = 8
 
 
 class AudioRejected(Exception):
@@ -56,7 +64,8 @@ def inspect_audio(path: Path, *, max_seconds: float) -> AudioInfo:
     """Decode ``path`` fully and describe it.
 
     Raises AudioRejected when it is empty, not audio, in a container we do not
-    take, truncated or corrupt, or longer than ``max_seconds``.
+    take, truncated or corrupt, longer than ``max_seconds``, or above
+    MAX_SAMPLE_RATE or MAX_CHANNELS.
     """
     if path.stat().st_size == 0:
         raise AudioRejected("The file is empty.")
@@ -70,19 +79,18 @@ def inspect_audio(path: Path, *, max_seconds: float) -> AudioInfo:
         if extension is None or not container.streams.audio:
             raise AudioRejected("The file is not audio in a supported format (wav, mp3, flac, ogg, m4a/aac, aiff).")
         stream = container.streams.audio[0]
+        _check_shape(stream.codec_context.sample_rate or 0, stream.codec_context.channels or 0)
         declared = _declared_seconds(container, stream)
         if extension == "wav":
             declared = _wav_declared_seconds(path) or declared
         if extension == "ogg" and not _ogg_ends_cleanly(path):
             raise AudioRejected("The file is truncated: its last Ogg page is cut off.")
         _check_length(declared, max_seconds)
-        decoded_samples, cover, cover_mime = _decode_all(container, stream)
+        duration, cover, cover_mime = _decode_all(container, stream, max_seconds)
         tags = _tags(container, stream)
     sample_rate = stream.codec_context.sample_rate or stream.sample_rate
-    if decoded_samples == 0 or not sample_rate:
+    if duration == 0 or not sample_rate:
         raise AudioRejected("The file holds no audio samples (empty or corrupt).")
-    duration = decoded_samples / sample_rate
-    _check_length(duration, max_seconds)
     if declared and duration < declared * (1 - TRUNCATION_TOLERANCE):
         raise AudioRejected(f"The file is truncated: it declares {declared:.1f} s but holds {duration:.1f} s of audio.")
     return AudioInfo(
@@ -107,10 +115,25 @@ def probe_seconds(path: Path) -> float | None:
         return None
 
 
-def _check_length(seconds: float | None, max_seconds: float) -> None:
+def _check_length(seconds: float | None, max_seconds: float, *, decoding: bool = False) -> None:
+    """Refuse ``seconds`` over the limit: as the file declares it, or as decoded so far."""
     if seconds and seconds > max_seconds:
+        length = "longer than that" if decoding else f"{seconds:.0f} s long"
         raise AudioRejected(
-            f"The track is {seconds:.0f} s long; the limit is {max_seconds:.0f} s ({max_seconds / 60:.0f} minutes)."
+            f"The track is {length}; the limit is {max_seconds:.0f} s ({max_seconds / 60:.0f} minutes)."
+        )
+
+
+def _check_shape(sample_rate: int, channels: int) -> None:
+    if sample_rate > MAX_SAMPLE_RATE:
+        raise AudioRejected(
+            f"The file's sample rate is {sample_rate} Hz; SoundForge takes up to {MAX_SAMPLE_RATE // 1000} kHz. "
+            "Convert it to 48 or 44.1 kHz and upload it again."
+        )
+    if channels > MAX_CHANNELS:
+        raise AudioRejected(
+            f"The file has {channels} channels; SoundForge takes up to {MAX_CHANNELS}. "
+            "Mix it down to stereo and upload it again."
         )
 
 
@@ -162,10 +185,11 @@ def _ogg_ends_cleanly(path: Path) -> bool:
     return False
 
 
-def _decode_all(container, audio_stream) -> tuple[int, bytes | None, str]:
-    """Decode every audio packet; keep the first attached picture as cover art."""
+def _decode_all(container, audio_stream, max_seconds: float) -> tuple[float, bytes | None, str]:
+    """Decode the audio packets, stopping once they pass ``max_seconds``; the seconds
+    decoded, and the first attached picture as cover art."""
     pictures = [s for s in container.streams.video if s.disposition & av.stream.Disposition.attached_pic]
-    samples, cover, cover_mime = 0, None, ""
+    seconds, cover, cover_mime = Fraction(0), None, ""  # exact: a float sum creeps over a limit met exactly
     try:
         for packet in container.demux(audio_stream, *pictures):
             if packet.stream.type == "video":
@@ -174,10 +198,14 @@ def _decode_all(container, audio_stream) -> tuple[int, bytes | None, str]:
                     cover_mime = IMAGE_MIME.get(packet.stream.codec_context.name, "")
                 continue
             for frame in packet.decode():
-                samples += frame.samples
+                if frame.sample_rate <= 0:
+                    raise ValueError("a frame without a sample rate")
+                _check_shape(frame.sample_rate, frame.layout.nb_channels)
+                seconds += Fraction(frame.samples, frame.sample_rate)
+            _check_length(seconds, max_seconds, decoding=True)
     except (av.FFmpegError, ValueError) as exc:
         raise AudioRejected("The file is corrupt: its audio could not be decoded.") from exc
-    return samples, (cover if cover_mime else None), cover_mime
+    return float(seconds), (cover if cover_mime else None), cover_mime
 
 
 def _tags(container, stream) -> dict[str, str]:

@@ -42,13 +42,18 @@ def track_create(*, owner: AbstractBaseUser, upload: TemporaryUploadedFile) -> t
         upload.close()  # the temporary file goes, unless it was moved into place
 
 
+def _fit(field: str, text: str) -> str:
+    """``text`` cut to what the Track field holds (a tag can be any length)."""
+    return text[: Track._meta.get_field(field).max_length]
+
+
 def _store(*, owner: AbstractBaseUser, upload: TemporaryUploadedFile, info: AudioInfo) -> Track:
     name = display_name(upload.name)
     track = Track(
         owner=owner,
-        title=info.tags.get("title") or Path(name).stem[:300] or name,
-        artist=info.tags.get("artist", "")[:300],
-        album=info.tags.get("album", "")[:300],
+        title=_fit("title", info.tags.get("title") or Path(name).stem or name),
+        artist=_fit("artist", info.tags.get("artist", "")),
+        album=_fit("album", info.tags.get("album", "")),
         original_filename=name,
         extension=info.extension,
         codec=info.codec,

@@ -96,3 +96,10 @@ def test_card_shows_title_artist_and_duration(user_client, tone, cover, tmp_path
     card = upload(user_client, song).json()["tracks"][0]["card_html"]
     assert "Nuit Blanche — ünïcødé" in card and "Les Testeurs" in card
     assert 'data-seconds="2.0' in card
+
+
+def test_tags_longer_than_a_title_holds_are_cut_not_a_server_error(user_client, user, tone, tmp_path):
+    long = {"title": "T" * 1000, "artist": "A" * 400, "album": "B" * 301}
+    assert upload(user_client, encode(tone, tmp_path / "long.flac", tags=long)).status_code == 200
+    track = Track.objects.get(owner=user)
+    assert (track.title, track.artist, track.album) == ("T" * 300, "A" * 300, "B" * 300)
