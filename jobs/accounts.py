@@ -80,12 +80,12 @@ def account_jobs_cancel_all(*, user: AbstractBaseUser, engine: Engine) -> dict:
             "created_at"
         )
     ]
-    key = engine_secret(user=user, engine=engine.name)
     tasks, error = {}, None
-    if key:
-        try:
+    try:
+        key = engine_secret(user=user, engine=engine.name)
+        if key:
             tasks = engine.account.cancel_all(key)
-        except EngineError as exc:
-            logger.warning("%s cancel-all for user %s failed: %s", engine.name, user.pk, exc.message)
-            error = exc.message
+    except EngineError as exc:
+        logger.warning("%s cancel-all for user %s failed: %s", engine.name, user.pk, exc.message)
+        error = exc.message
     return {"jobs": results, "service_tasks": tasks, "service_error": error}

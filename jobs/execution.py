@@ -2,7 +2,9 @@
 
 While the engine works, a watcher thread beats the job's heartbeat and checks,
 twice a second, that the job is still wanted (not cancelled, track not deleted);
-if not, it sets the engine's cancel event.
+if not, it sets the engine's cancel event. It does the same when the database
+stops answering for a quarter of JOB_STALE_SECONDS: past JOB_STALE_SECONDS
+recovery queues the job again, and the second run must not overlap this one.
 """
 
 from __future__ import annotations
@@ -10,9 +12,12 @@ from __future__ import annotations
 import logging
 import shutil
 import threading
+import time
 from dataclasses import replace
+from pathlib import Path
 
-from django.db import close_old_connections
+from django.conf import settings
+from django.db import DatabaseError, close_old_connections
 
 from audio.engines.base import EngineCancelled, EngineError, SeparationRequest
 from audio.engines.registry import get_engine
@@ -27,16 +32,33 @@ WATCH_SECONDS = 0.5
 
 
 class JobWatcher(threading.Thread):
-    def __init__(self, job: ProcessingJob, cancel: threading.Event):
+    """Beats the heartbeat; sets ``cancel`` when the job is unwanted or the database is gone
+    for ``give_up_after`` seconds (then ``lost_database`` is true)."""
+
+    def __init__(self, job: ProcessingJob, cancel: threading.Event, *, give_up_after: float):
         super().__init__(name=f"watch-{job.id}", daemon=True)
         self.job, self.cancel, self.done = job, cancel, threading.Event()
+        self.give_up_after, self.lost_database = give_up_after, False
 
     def run(self) -> None:
+        last_beat = time.monotonic()
         try:
             while not self.done.wait(WATCH_SECONDS):
-                if not services.job_heartbeat(job=self.job):
-                    self.cancel.set()
-                    return
+                try:
+                    if not services.job_heartbeat(job=self.job):
+                        self.cancel.set()
+                        return
+                    last_beat = time.monotonic()
+                except DatabaseError:
+                    close_old_connections()  # the next beat gets a new connection
+                    if time.monotonic() - last_beat >= self.give_up_after:
+                        logger.error(
+                            "Job %s: no database for %.1f s; stopping its engine", self.job.id, self.give_up_after
+                        )
+                        self.lost_database = True
+                        self.cancel.set()
+                        return
+                    logger.warning("Job %s: the database did not take its heartbeat", self.job.id, exc_info=True)
         finally:
             close_old_connections()
 
@@ -45,10 +67,8 @@ class JobWatcher(threading.Thread):
         self.join()
 
 
-def _request(job: ProcessingJob) -> SeparationRequest:
-    work_dir = uploads_path(job.work_folder)
-    shutil.rmtree(work_dir, ignore_errors=True)  # what a dead worker left
-    work_dir.mkdir(parents=True)
+def _request(job: ProcessingJob, work_dir: Path) -> SeparationRequest:
+    """What the engine is asked; raises EngineAuthError when the owner's saved secret is unreadable."""
     return SeparationRequest(
         input_path=uploads_path(job.track.file_path),
         work_dir=work_dir,
@@ -63,31 +83,55 @@ def _request(job: ProcessingJob) -> SeparationRequest:
 
 
 def job_execute(*, job_id) -> None:
-    """Run the job if it is still runnable; every outcome ends in a final status."""
+    """Run the job if it is still runnable; every outcome ends in a final status, or
+    (database gone) in a stale heartbeat that recovery acts on."""
     job = services.job_claim(job_id=job_id)
     if job is None:
         return
     cancel = threading.Event()
-    watcher = JobWatcher(job, cancel)
-    request = _request(job)
+    watcher = JobWatcher(job, cancel, give_up_after=settings.JOB_STALE_SECONDS / 4)
+    work_dir = uploads_path(job.work_folder)
+    work_dir.mkdir(parents=True, exist_ok=True)
     watcher.start()
     try:
-        facts = {}
+        _run(job, work_dir, cancel)
+    finally:
+        watcher.stop()
+        shutil.rmtree(work_dir, ignore_errors=True)
+    if watcher.lost_database:
+        logger.warning("Job %s stopped without a database; recovery will queue it again", job.id)
+
+
+def _run(job: ProcessingJob, work_dir: Path, cancel: threading.Event) -> None:
+    try:
+        request, facts = _request(job, work_dir), {}
         if job.preview:
             request, facts = preview_request(job=job, request=request, cancel=cancel)
         result = get_engine(job.engine).separate(
-            request, progress=lambda percent: services.job_set_progress(job=job, percent=percent), cancel=cancel
+            request, progress=lambda percent: _progress(job, percent), cancel=cancel
         )
         result = replace(result, meta={**result.meta, **facts})
         if not services.job_complete(job=job, result=result):
             logger.info("Job %s ended while separating; its result was dropped", job.id)
     except EngineCancelled:
-        logger.info("Job %s stopped: cancelled or its track was deleted", job.id)
+        logger.info("Job %s stopped: cancelled, its track deleted, or no database", job.id)
     except EngineError as exc:
-        services.job_fail(job=job, message=exc.message, code=exc.code)
+        _fail(job, exc.message, exc.code)
     except Exception:
         logger.exception("Job %s crashed", job.id)
-        services.job_fail(job=job, message="An unexpected error stopped the separation.", code="internal")
-    finally:
-        watcher.stop()
-        shutil.rmtree(request.work_dir, ignore_errors=True)
+        _fail(job, "An unexpected error stopped the separation.", "internal")
+
+
+def _progress(job: ProcessingJob, percent: int) -> None:
+    """A lost progress step is no reason to stop the engine; the watcher judges the database."""
+    try:
+        services.job_set_progress(job=job, percent=percent)
+    except DatabaseError:
+        logger.warning("Job %s: progress %s%% not recorded", job.id, percent, exc_info=True)
+
+
+def _fail(job: ProcessingJob, message: str, code: str) -> None:
+    try:
+        services.job_fail(job=job, message=message, code=code)
+    except DatabaseError:
+        logger.exception("Job %s could not be marked failed; recovery will take it", job.id)

@@ -15,6 +15,7 @@ class JobStatus(models.TextChoices):
 
 
 ACTIVE_STATUSES = (JobStatus.QUEUED, JobStatus.RUNNING)
+WORK_FOLDER_NAME = ".work-"  # + "<job id>-<attempt>", inside stems/
 FINISHED_STATUSES = (JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED)
 
 
@@ -35,6 +36,7 @@ class ProcessingJob(models.Model):
     error_message = models.TextField(blank=True)
     error_code = models.CharField(max_length=40, blank=True)
     celery_task_id = models.CharField(max_length=64, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True, help_text="When the broker last took its task.")
     attempts = models.PositiveSmallIntegerField(default=0)
     result_meta = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -64,8 +66,9 @@ class ProcessingJob(models.Model):
 
     @property
     def work_folder(self) -> str:
-        """Where its engine writes while it runs, relative to UPLOADS_DIR."""
-        return f"stems/.work-{self.id}"
+        """Where this attempt's engine writes while it runs, relative to UPLOADS_DIR: one
+        folder per attempt, so a run that lingers never shares one with the next."""
+        return f"stems/{WORK_FOLDER_NAME}{self.id}-{self.attempts}"
 
     @property
     def peaks_path(self) -> str:

@@ -1,25 +1,45 @@
-"""A thread in each worker's main process that recovers jobs whose worker died."""
+"""A thread in each worker's main process that keeps jobs from being stranded:
+it queues again the jobs of dead workers, sends again the queued jobs whose task
+the broker may not have, and sweeps away files nothing refers to.
+
+Each chore runs on its own; an error in one (the database or the broker gone) is
+logged and tried again next round, never the end of the thread.
+"""
 
 import logging
 import threading
+import time
 
 from django.conf import settings
-from django.db import DatabaseError, close_old_connections
+from django.db import close_old_connections
 
+from jobs.dispatch import JobQueueUnavailable, jobs_resend
 from jobs.services import jobs_recover_stale
+from jobs.sweep import SWEEP_INTERVAL_SECONDS, orphans_sweep
 
 logger = logging.getLogger(__name__)
 
 
+def _chore(name: str, work) -> None:
+    try:
+        work()
+    except JobQueueUnavailable:
+        logger.warning("%s: the broker does not answer; trying again next round", name)
+    except Exception:
+        logger.exception("%s failed; trying again next round", name)
+    finally:
+        close_old_connections()
+
+
 def _loop(stop: threading.Event) -> None:
     interval = max(1.0, settings.JOB_STALE_SECONDS / 4)  # a dead worker's job waits at most 1.25x stale
+    swept_at = 0.0
     while not stop.wait(interval):
-        try:
-            jobs_recover_stale()
-        except DatabaseError:
-            logger.exception("Recovering stale jobs failed; trying again in %ss", interval)
-        finally:
-            close_old_connections()
+        _chore("Recovering stale jobs", jobs_recover_stale)
+        _chore("Sending queued jobs again", jobs_resend)
+        if time.monotonic() - swept_at >= SWEEP_INTERVAL_SECONDS:
+            swept_at = time.monotonic()
+            _chore("Sweeping orphaned files", orphans_sweep)
 
 
 def start_recovery_thread() -> threading.Event:

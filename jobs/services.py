@@ -6,7 +6,6 @@ import logging
 import uuid
 from datetime import timedelta
 
-from celery import current_app
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -16,11 +15,11 @@ from audio.engines.base import OUTPUT_FORMATS, STEMS_MODES, EngineError, Separat
 from audio.engines.registry import get_engine
 from audio.models import Track
 from jobs import progress
+from jobs.dispatch import JobQueueUnavailable, job_send
 from jobs.models import ACTIVE_STATUSES, JobStatus, ProcessingJob
 from jobs.stems import stems_discard, stems_store
 
 logger = logging.getLogger(__name__)
-RUN_TASK = "jobs.run_separation"
 MAX_ATTEMPTS = 2  # the first run and one retry after a worker died
 
 
@@ -53,8 +52,18 @@ def _validate(*, engine: str, model: str, stems_mode: str, output_format: str) -
         )
 
 
-def _enqueue(job: ProcessingJob) -> None:
-    current_app.send_task(RUN_TASK, args=[str(job.id)], task_id=job.celery_task_id)
+def _send_new(job: ProcessingJob) -> None:
+    """Send a new job; if the broker does not take it, it ends failed instead of waiting unseen."""
+    try:
+        job_send(job=job)
+    except JobQueueUnavailable as exc:
+        ProcessingJob.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(
+            status=JobStatus.FAILED,
+            error_message=exc.message,
+            error_code="queue_unavailable",
+            finished_at=timezone.now(),
+        )
+        raise
 
 
 def job_create(
@@ -71,7 +80,8 @@ def job_create(
     """Queue a separation of ``track``; an identical job done or under way is returned instead.
 
     Raises JobRejected for bad choices or when the user already has
-    MAX_ACTIVE_JOBS_PER_USER jobs queued or running.
+    MAX_ACTIVE_JOBS_PER_USER jobs queued or running, JobQueueUnavailable when the
+    broker does not take it (the job is then failed, and counts no more).
     """
     _validate(engine=engine, model=model, stems_mode=stems_mode, output_format=output_format)
     spec = {
@@ -95,7 +105,7 @@ def job_create(
                 f"You already have {limit} jobs queued or running; wait for one to finish or cancel one."
             )
         job = ProcessingJob.objects.create(**spec, celery_task_id=uuid.uuid4().hex)
-        transaction.on_commit(lambda: _enqueue(job))
+        transaction.on_commit(lambda: _send_new(job))
     logger.info("Queued job %s (%s/%s) for track %s", job.id, engine, model, track.id)
     return job
 
@@ -189,7 +199,8 @@ def _fail_locked(job: ProcessingJob, message: str, code: str) -> None:
 
 
 def jobs_recover_stale() -> int:
-    """Requeue running jobs whose worker stopped reporting (once), or fail them.
+    """Queue again running jobs whose worker stopped reporting (once), or fail them; the
+    queued ones are sent by jobs.dispatch.jobs_resend.
 
     Returns how many were recovered. Safe to run from several workers at once.
     """
@@ -208,8 +219,8 @@ def jobs_recover_stale() -> int:
             if locked.attempts >= MAX_ATTEMPTS:
                 _fail_locked(locked, "The worker running this job stopped twice, so it was given up.", "worker_lost")
                 continue
-            locked.status, locked.progress = JobStatus.QUEUED, 0
-            locked.save(update_fields=["status", "progress"])
+            locked.status, locked.progress, locked.sent_at = JobStatus.QUEUED, 0, None
+            locked.save(update_fields=["status", "progress", "sent_at"])
             logger.warning("Job %s lost its worker; queued again", locked.id)
-            transaction.on_commit(lambda job=locked: (_enqueue(job), progress.send_status(job)))
+            transaction.on_commit(lambda job=locked: progress.send_status(job))
     return recovered

@@ -13,6 +13,7 @@ import logging
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
+from audio.engines.base import EngineAuthError
 from audio.engines.registry import get_engine
 from preferences.catalog import common_preferences, engine_preferences, value_problem
 from preferences.models import UserPreferences
@@ -117,18 +118,26 @@ def _engine_values(row: UserPreferences, engine: str) -> dict[str, object]:
 
 
 def engine_secret(*, user: AbstractBaseUser, engine: str) -> str | None:
-    """The user's clear secret for ``engine`` (for a job or an account call); None when unset
-    or unreadable."""
+    """The user's clear secret for ``engine`` (for a job or an account call); None when unset.
+
+    Raises EngineAuthError, in the engine's own words, when a saved secret can no
+    longer be decrypted: never None then, or the engine would fall back to the
+    installation's key and bill the operator for the user's work.
+    """
     token = _secret_token(preferences_get(user=user), engine)
     if token is None:
         return None
     try:
         return secret_decrypt(token)
-    except SecretUnreadable:
+    except SecretUnreadable as exc:
         logger.warning(
-            "The %s secret of user %s cannot be decrypted (SETTINGS_ENCRYPTION_KEY changed?)", engine, user.pk
+            "The %s secret of user %s cannot be decrypted (SETTINGS_ENCRYPTION_KEY or SECRET_KEY changed?)",
+            engine,
+            user.pk,
         )
-        return None
+        raise EngineAuthError(
+            f"Your saved {get_engine(engine).label} key can no longer be read; enter it again on the Settings page."
+        ) from exc
 
 
 def _secret_token(row: UserPreferences, engine: str) -> str | None:

@@ -131,11 +131,16 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_CONCURRENCY = env.int("CELERY_CONCURRENCY", default=2)
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# With the broker down, a send fails within about a second instead of hanging (jobs.dispatch).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 3}
 
 # Separation jobs.
 MAX_ACTIVE_JOBS_PER_USER = env.int("MAX_ACTIVE_JOBS_PER_USER", default=3)
 # A running job whose worker has not reported for this long is taken as dead.
 JOB_STALE_SECONDS = env.int("JOB_STALE_SECONDS", default=20)
+# A queued job's task is sent again after this long (a lost message is caught; a duplicate does nothing).
+JOB_RESEND_SECONDS = env.int("JOB_RESEND_SECONDS", default=300)
 DEMUCS_MODEL_DIR = env.str("DEMUCS_MODEL_DIR", default="") or None
 DEMUCS_TIMEOUT = env.int("DEMUCS_TIMEOUT", default=300)
 SEPARATION_DEVICE = env.str("SEPARATION_DEVICE", default="auto")

@@ -23,6 +23,7 @@ ERROR_MEANINGS = {
     409: "Refused in the current state (too many jobs under way, wrong engine).",
     413: "The upload is larger than MAX_UPLOAD_MB.",
     502: "The engine's service could not be reached or answered an error.",
+    503: "Busy or a part is down (the job queue); `Retry-After` says when to try again.",
 }
 
 

@@ -14,6 +14,7 @@ from audio.http.errors import error_responses
 from audio.selectors import track_get
 from jobs import selectors, services
 from jobs.api import serializers as shapes
+from jobs.dispatch import JobQueueUnavailable
 from jobs.models import JobStatus, ProcessingJob
 from jobs.payloads import job_payload
 from preferences.services import separation_options
@@ -22,6 +23,12 @@ from preferences.services import separation_options
 class Conflict(APIException):
     status_code = status.HTTP_409_CONFLICT
     default_code = "conflict"
+
+
+class QueueUnavailable(APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "queue_unavailable"
+    wait = 30  # seconds, sent as Retry-After
 
 
 class JobListView(APIView):
@@ -51,7 +58,7 @@ class JobListView(APIView):
         responses={
             201: OpenApiResponse(shapes.JobSerializer, description="Queued."),
             200: OpenApiResponse(shapes.JobSerializer, description="The same job, running or completed."),
-            **error_responses(400, 403, 404, 409),
+            **error_responses(400, 403, 404, 409, 503),
         },
     )
     def post(self, request: Request) -> Response:
@@ -66,6 +73,8 @@ class JobListView(APIView):
             raise Conflict(exc.message) from exc
         except services.JobRejected as exc:
             raise ValidationError({exc.field: exc.message}) from exc
+        except JobQueueUnavailable as exc:
+            raise QueueUnavailable(exc.message) from exc
         return Response(job_payload(job), status=201 if job.status == JobStatus.QUEUED else 200)
 
 

@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from audio.engines.base import EngineAuthError
 from preferences.models import UserPreferences
 from preferences.secret_box import SecretUnreadable, secret_decrypt, secret_encrypt
 from preferences.services import engine_secret, preferences_update
@@ -111,7 +112,11 @@ def test_secrets_survive_a_round_trip_but_not_a_changed_key(settings):
         secret_decrypt(token)
 
 
-def test_an_unreadable_key_is_treated_as_no_key(user, settings):
+def test_an_unreadable_key_is_an_error_in_the_engines_words_never_no_key(user, settings):
     preferences_update(user=user, values={"lalalai_key": KEY})
     settings.SETTINGS_ENCRYPTION_KEY = "rotated-without-care"
-    assert engine_secret(user=user, engine="lalalai") is None
+    with pytest.raises(EngineAuthError) as refused:
+        engine_secret(user=user, engine="lalalai")
+    assert refused.value.message == (
+        "Your saved lalal.ai cloud key can no longer be read; enter it again on the Settings page."
+    )
