@@ -26,16 +26,30 @@ def display_name(raw: str) -> str:
     return (cleaned or "untitled")[:255]
 
 
-def track_create(*, owner: AbstractBaseUser, upload: TemporaryUploadedFile) -> tuple[Track, bool]:
+class NoRoom(Exception):
+    """The owner has no room left for the file; ``message`` is for the user."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def track_create(
+    *, owner: AbstractBaseUser, upload: TemporaryUploadedFile, room: tuple[int, str] | None = None
+) -> tuple[Track, bool]:
     """Store an uploaded file as a track; returns (track, created).
 
     The same bytes uploaded again by the same owner give the existing track.
-    Raises AudioRejected when the file is not acceptable audio; nothing is kept then.
+    ``room``: the bytes the owner may still store and the sentence refusing more.
+    Raises AudioRejected when the file is not acceptable audio, NoRoom when it does
+    not fit; nothing is kept then.
     """
     try:
         existing = Track.objects.filter(owner=owner, content_sha256=upload.sha256).first()
         if existing is not None:
             return existing, False
+        if room is not None and upload.size > room[0]:
+            raise NoRoom(room[1])
         info = inspect_audio(Path(upload.temporary_file_path()), max_seconds=settings.MAX_TRACK_SECONDS)
         return _store(owner=owner, upload=upload, info=info), True
     finally:

@@ -7,11 +7,15 @@ that engine, each priced by the engine's own rule); minutes left come from the s
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import logging
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.cache import cache
 from django.db.models import Count
 from django.http import Http404
+from redis import RedisError
 
 from audio.engines.base import Engine, EngineError
 from audio.engines.registry import ENGINE_NAMES, get_engine
@@ -21,6 +25,7 @@ from jobs.services import job_cancel
 from preferences.services import engine_secret
 
 logger = logging.getLogger(__name__)
+QUOTA_CACHE_SECONDS = 60
 
 
 def account_engine(name: str) -> Engine:
@@ -43,19 +48,41 @@ def used_minutes(*, user: AbstractBaseUser, engine: Engine) -> float:
     )
 
 
-def account_quota(*, user: AbstractBaseUser, engine: Engine) -> dict[str, float]:
+def account_quota(*, user: AbstractBaseUser, engine: Engine) -> dict[str, float | None]:
     """Minutes used here, left at the service, and their sum.
 
-    Raises EngineAuthError when neither the user nor the installation has a key
-    (or the service refuses it), other EngineErrors when the service cannot answer.
+    Minutes left on the installation's own account (a user without a key of their
+    own) are the operator's business: staff see them, others get None. The
+    service's answer is cached for QUOTA_CACHE_SECONDS per key.
+
+    Raises EngineAuthError when neither the user nor the installation has a key,
+    the user's saved key is unreadable, or the service refuses the key; other
+    EngineErrors when the service cannot answer.
     """
-    remaining = engine.account.minutes_left(engine_secret(user=user, engine=engine.name))
+    key = engine_secret(user=user, engine=engine.name)
     used = used_minutes(user=user, engine=engine)
+    if key is None and not user.is_staff and engine.account.has_installation_credentials:
+        return {"quota_minutes": None, "used_minutes": round(used, 2), "remaining_minutes": None}
+    remaining = _minutes_left(engine, key)
     return {
         "quota_minutes": round(used + remaining, 2),
         "used_minutes": round(used, 2),
         "remaining_minutes": round(remaining, 2),
     }
+
+
+def _minutes_left(engine: Engine, key: str | None) -> float:
+    """The service's answer, at most QUOTA_CACHE_SECONDS old (straight from it when the cache is down)."""
+    name = hashlib.sha256(f"{engine.name}\0{key or ''}".encode()).hexdigest()[:32]
+    try:
+        cached = cache.get(f"account-minutes:{name}")
+    except RedisError:
+        return engine.account.minutes_left(key)
+    if cached is None:
+        cached = engine.account.minutes_left(key)
+        with contextlib.suppress(RedisError):
+            cache.set(f"account-minutes:{name}", cached, QUOTA_CACHE_SECONDS)
+    return cached
 
 
 def _cancel(job: ProcessingJob) -> dict:

@@ -18,6 +18,7 @@ from jobs import progress
 from jobs.dispatch import JobQueueUnavailable, job_send
 from jobs.models import ACTIVE_STATUSES, JobStatus, ProcessingJob
 from jobs.stems import stems_discard, stems_store
+from jobs.storage import storage_full_message, storage_room
 
 logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 2  # the first run and one retry after a worker died
@@ -34,7 +35,7 @@ class JobRejected(Exception):
 
 
 class JobLimitReached(JobRejected):
-    """The user already has MAX_ACTIVE_JOBS_PER_USER jobs queued or running."""
+    """The user is at a limit: MAX_ACTIVE_JOBS_PER_USER jobs queued or running, or no storage left."""
 
 
 def _validate(*, engine: str, model: str, stems_mode: str, output_format: str) -> None:
@@ -99,6 +100,8 @@ def job_create(
         same = ProcessingJob.objects.filter(**spec, status__in=(*ACTIVE_STATUSES, JobStatus.COMPLETED)).first()
         if same is not None:
             return same
+        if storage_room(user=user) == 0:
+            raise JobLimitReached(storage_full_message(user=user))
         limit = settings.MAX_ACTIVE_JOBS_PER_USER
         if ProcessingJob.objects.filter(user=user, status__in=ACTIVE_STATUSES).count() >= limit:
             raise JobLimitReached(

@@ -14,9 +14,10 @@ from audio.decoding import AudioRejected
 from audio.http.errors import error_body
 from audio.http.files import ranged_file_response
 from audio.http.streaming import iterate_in_thread
+from audio.http.throttling import UPLOAD, throttled
 from audio.http.zipstream import zip_stream
 from audio.storage import uploads_path
-from jobs import selectors, stems
+from jobs import selectors, stems, storage
 from jobs.forms import SeparateForm
 from jobs.pages import library_data
 from preferences.services import separation_defaults
@@ -45,16 +46,18 @@ def library(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
+@throttled(UPLOAD)
 def track_upload(request: HttpRequest) -> HttpResponse:
     """Take one or many files from the `file` field; report each one's fate."""
     uploads = request.FILES.getlist("file")
     errors = dict(getattr(request, "upload_rejections", []))
-    accepted = []
+    accepted, too_large = [], bool(errors)
     for upload in uploads:
         try:
-            track, created = audio_services.track_create(owner=request.user, upload=upload)
-        except AudioRejected as exc:
+            track, created = storage.track_add(owner=request.user, upload=upload)
+        except (AudioRejected, audio_services.NoRoom) as exc:
             errors[audio_services.display_name(upload.name)] = exc.message
+            too_large |= isinstance(exc, audio_services.NoRoom)
             continue
         accepted.append(
             {
@@ -66,7 +69,7 @@ def track_upload(request: HttpRequest) -> HttpResponse:
         )
     if not uploads and not errors:
         errors[""] = "Choose at least one audio file to upload."
-    status = 200 if accepted else (413 if getattr(request, "upload_rejections", None) else 400)
+    status = 200 if accepted else (413 if too_large else 400)
     if _wants_json(request):
         body = {"tracks": accepted}
         if errors:

@@ -2,14 +2,16 @@
 
 Fernet (AES-128-CBC + HMAC-SHA256) under a key derived with HKDF-SHA256 from
 SETTINGS_ENCRYPTION_KEY, or from SECRET_KEY when that is unset, so a fresh
-install works and the clear secret never reaches the database.
+install works and the clear secret never reaches the database. Without
+SETTINGS_ENCRYPTION_KEY, secrets saved under a key now in SECRET_KEY_FALLBACKS
+still open, so rotating SECRET_KEY the documented way loses nothing.
 """
 
 from __future__ import annotations
 
 import base64
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
@@ -22,10 +24,16 @@ class SecretUnreadable(Exception):
     """The stored secret cannot be decrypted (the encryption key changed)."""
 
 
-def _fernet() -> Fernet:
-    material = (settings.SETTINGS_ENCRYPTION_KEY or settings.SECRET_KEY).encode("utf-8")
-    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=_SALT, info=_INFO).derive(material)
+def _derived(material: str) -> Fernet:
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=_SALT, info=_INFO).derive(material.encode("utf-8"))
     return Fernet(base64.urlsafe_b64encode(key))
+
+
+def _fernet() -> MultiFernet:
+    """Encrypts under the first key; decrypts under any."""
+    if settings.SETTINGS_ENCRYPTION_KEY:
+        return MultiFernet([_derived(settings.SETTINGS_ENCRYPTION_KEY)])
+    return MultiFernet([_derived(key) for key in (settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS)])
 
 
 def secret_encrypt(plain: str) -> str:

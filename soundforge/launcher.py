@@ -84,6 +84,10 @@ def run(stop: threading.Event) -> int:
     children: list[subprocess.Popen] = []
     try:
         subprocess.run([python, "manage.py", "migrate", "--noinput"], cwd=BASE_DIR, env=env, check=True)
+        if env["DEBUG"].lower() in ("0", "false", "no", "off", ""):  # served from STATIC_ROOT then
+            subprocess.run(
+                [python, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=BASE_DIR, env=env, check=True
+            )
         children.append(
             _spawn(
                 [

@@ -1,7 +1,9 @@
 """SoundForge settings: everything comes from the environment, with embedded
 defaults that run locally (SQLite, a private Redis, the local engine).
 
-With DEBUG off (production) a SECRET_KEY must be given.
+DEBUG is off unless asked for (`make run` turns it on for a local run and says
+so); with it off a SECRET_KEY must be given. Every security setting Django's
+`check --deploy` asks about can be set from the environment.
 """
 
 import os
@@ -15,14 +17,31 @@ VAR_DIR = BASE_DIR / "var"
 
 env = environ.Env()
 
-DEBUG = env.bool("DEBUG", default=True)
+DEBUG = env.bool("DEBUG", default=False)
 _DEV_SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"
 SECRET_KEY = env.str("SECRET_KEY", default=_DEV_SECRET_KEY if DEBUG else "")
 if not SECRET_KEY:
     raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+# Earlier keys, newest first: sessions, tokens' signatures and saved secrets made under them stay valid.
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+# HTTPS. Behind a TLS proxy set SECURE_PROXY_SSL_HEADER to the header it sets and its value,
+# e.g. "HTTP_X_FORWARDED_PROTO,https", and turn the rest on (docker-compose.yml does).
+_proxy_header = env.list("SECURE_PROXY_SSL_HEADER", default=[])
+SECURE_PROXY_SSL_HEADER = tuple(_proxy_header) if _proxy_header else None
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # health checks come over plain HTTP from inside
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=False)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=False)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -92,6 +111,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Whether strangers may create accounts; with 0, staff make them (the admin, `manage.py createsuperuser`).
+SIGNUP_OPEN = env.bool("SIGNUP_OPEN", default=True)
+# API tokens stop working this many days after they were issued (POST /api/auth/token/ gives a new one).
+TOKEN_TTL_DAYS = env.int("TOKEN_TTL_DAYS", default=30)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "library"
 LOGOUT_REDIRECT_URL = "login"
@@ -135,6 +158,19 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 3}
 
+# What one user may keep: their originals and stems together, in MiB (0: no limit).
+USER_STORAGE_MB = env.int("USER_STORAGE_MB", default=20480)
+
+# Requests a client may make, per route: "<count>/<s|m|h|d>" (django-ratelimit rates), counted in
+# the shared cache. Sign-up and log-in (the page and the token endpoint together) count per address,
+# log-in also per user name; uploads and new jobs per user.
+RATE_SIGNUP = env.str("RATE_SIGNUP", default="5/h")
+RATE_LOGIN = env.str("RATE_LOGIN", default="10/m")
+RATE_LOGIN_PER_USERNAME = env.str("RATE_LOGIN_PER_USERNAME", default="30/h")
+RATE_UPLOAD = env.str("RATE_UPLOAD", default="120/h")
+RATE_JOB_CREATE = env.str("RATE_JOB_CREATE", default="60/h")
+RATELIMIT_IP_META_KEY = "audio.http.throttling.client_address"
+
 # Separation jobs.
 MAX_ACTIVE_JOBS_PER_USER = env.int("MAX_ACTIVE_JOBS_PER_USER", default=3)
 # A running job whose worker has not reported for this long is taken as dead.
@@ -154,7 +190,7 @@ SETTINGS_ENCRYPTION_KEY = env.str("SETTINGS_ENCRYPTION_KEY", default="")
 # JSON API (/api/): token or session auth, JSON errors, OpenAPI schema at /api/schema/.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -182,6 +218,16 @@ SPECTACULAR_SETTINGS = {
         "StemsModeEnum": "audio.engines.base.STEMS_MODES",
         "OutputFormatEnum": "audio.engines.base.OUTPUT_FORMATS",
     },
+}
+
+# The shared cache (throttle counters, engine account answers) lives in the same Redis.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "soundforge-cache",
+        "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+    }
 }
 
 CHANNEL_LAYERS = {

@@ -12,9 +12,10 @@ import numpy as np
 import pytest
 import soundfile
 from django.contrib.auth import get_user_model
-from rest_framework.authtoken.models import Token
+from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from accounts.services import token_get_or_issue
 from audio import services as audio_services
 from audio.engines import registry
 from soundforge.redis_server import PrivateRedis
@@ -64,10 +65,16 @@ def _celery_publishes_to_test_redis(redis_url):
 
 @pytest.fixture(autouse=True)
 def _redis_settings(settings, redis_url):
+    """Celery, the channel layer and the cache on the test Redis; the cache (throttle
+    counters) in a database of its own, emptied for each test."""
     settings.REDIS_URL = settings.CELERY_BROKER_URL = redis_url
     layers = copy.deepcopy(settings.CHANNEL_LAYERS)
     layers["default"]["CONFIG"]["hosts"][0]["address"] = redis_url
     settings.CHANNEL_LAYERS = layers
+    caches = copy.deepcopy(settings.CACHES)
+    caches["default"]["LOCATION"] = redis_url.rsplit("/", 1)[0] + "/1"
+    settings.CACHES = caches
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)
@@ -102,7 +109,7 @@ def user_client(client, user):
 
 def token_header(user) -> str:
     """The ``Authorization`` header value of the user's API token."""
-    return f"Token {Token.objects.get_or_create(user=user)[0].key}"
+    return f"Token {token_get_or_issue(user=user).key}"
 
 
 def token_client(user) -> APIClient:

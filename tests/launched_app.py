@@ -68,6 +68,11 @@ class LaunchedApp:
             UPLOADS_DIR=str(self.uploads_dir),
             DATABASE_URL=self.database_url,
             PYTHONUNBUFFERED="1",
+            # Every browser test signs up from 127.0.0.1; the throttles have tests of their own.
+            RATE_SIGNUP="1000/m",
+            RATE_LOGIN="1000/m",
+            RATE_UPLOAD="1000/m",
+            RATE_JOB_CREATE="1000/m",
             **self.extra_env,
         )
         self.log_path = self.tmp / "app.log"

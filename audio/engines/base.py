@@ -70,6 +70,8 @@ class EngineAccount(Protocol):
     ``credentials`` is the user's own secret, or None for the installation's.
     """
 
+    has_installation_credentials: bool  # whether users without credentials of their own can run jobs
+
     def minutes_left(self, credentials: str | None) -> float:
         """Processing minutes left; raises an EngineError when the service cannot tell."""
 

@@ -21,7 +21,8 @@ ERROR_MEANINGS = {
     403: "Not allowed (a session request without its CSRF token).",
     404: "No such object among yours.",
     409: "Refused in the current state (too many jobs under way, wrong engine).",
-    413: "The upload is larger than MAX_UPLOAD_MB.",
+    413: "The upload is larger than MAX_UPLOAD_MB, or than the room left in your storage.",
+    429: "Too many requests; `Retry-After` says in how many seconds to try again.",
     502: "The engine's service could not be reached or answered an error.",
     503: "Busy or a part is down (the job queue); `Retry-After` says when to try again.",
 }

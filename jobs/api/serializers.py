@@ -85,9 +85,13 @@ class JobCreateSerializer(serializers.Serializer):
 
 
 class QuotaSerializer(serializers.Serializer):
-    quota_minutes = serializers.FloatField(help_text="used + remaining")
+    quota_minutes = serializers.FloatField(allow_null=True, help_text="used + remaining")
     used_minutes = serializers.FloatField(help_text="What your completed jobs on the engine cost here.")
-    remaining_minutes = serializers.FloatField(help_text="What the service says is left on the key.")
+    remaining_minutes = serializers.FloatField(
+        allow_null=True,
+        help_text="What the service says is left on your key (cached for a minute); null on the "
+        "installation's key, whose minutes only staff see.",
+    )
 
 
 class AccountCancelSerializer(serializers.Serializer):

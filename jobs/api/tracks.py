@@ -1,13 +1,15 @@
 """The JSON API of the track library: list, upload, one track, delete.
 
 Uploads go through the same handler and service as the library page: streamed
-to disk, refused over MAX_UPLOAD_MB (413) or when the bytes are not audio (400).
+to disk, refused over MAX_UPLOAD_MB or the user's storage (413) or when the
+bytes are not audio (400).
 Deleting a track takes its jobs and every file of them along.
 """
 
 from __future__ import annotations
 
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException, ValidationError
@@ -16,10 +18,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from audio import selectors, services
+from audio import selectors
 from audio.decoding import AudioRejected
 from audio.http.errors import error_responses
+from audio.http.throttling import UPLOAD, throttled
 from audio.models import Track
+from audio.services import NoRoom
+from jobs import storage
 from jobs.stems import track_delete
 
 
@@ -89,9 +94,10 @@ class TrackListView(APIView):
         responses={
             201: TrackSerializer,
             200: OpenApiResponse(TrackSerializer, description="Already in your library."),
-            **error_responses(400, 403, 413),
+            **error_responses(400, 403, 413, 429),
         },
     )
+    @method_decorator(throttled(UPLOAD))
     def post(self, request: Request) -> Response:
         uploads = request.FILES.getlist("file")
         rejections = getattr(request, "upload_rejections", [])  # left by the upload handler
@@ -100,9 +106,11 @@ class TrackListView(APIView):
         if len(uploads) != 1:
             raise ValidationError({"file": "Send exactly one audio file in the multipart field “file”."})
         try:
-            track, created = services.track_create(owner=request.user, upload=uploads[0])
+            track, created = storage.track_add(owner=request.user, upload=uploads[0])
         except AudioRejected as exc:
             raise ValidationError({"file": exc.message}) from exc
+        except NoRoom as exc:
+            raise UploadTooLarge(exc.message) from exc
         return Response(TrackSerializer(track).data, status=201 if created else 200)
 
 

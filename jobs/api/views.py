@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.decorators import method_decorator
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import APIException, ValidationError
@@ -11,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from audio.http.errors import error_responses
+from audio.http.throttling import JOB_CREATE, throttled
 from audio.selectors import track_get
 from jobs import selectors, services
 from jobs.api import serializers as shapes
@@ -58,9 +60,10 @@ class JobListView(APIView):
         responses={
             201: OpenApiResponse(shapes.JobSerializer, description="Queued."),
             200: OpenApiResponse(shapes.JobSerializer, description="The same job, running or completed."),
-            **error_responses(400, 403, 404, 409, 503),
+            **error_responses(400, 403, 404, 409, 429, 503),
         },
     )
+    @method_decorator(throttled(JOB_CREATE))
     def post(self, request: Request) -> Response:
         form = shapes.JobCreateSerializer(data=request.data, context={"request": request})
         form.is_valid(raise_exception=True)

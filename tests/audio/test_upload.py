@@ -186,9 +186,9 @@ def test_upload_streams_to_a_file_on_disk(user_client, user, wav, monkeypatch):
     seen = []
     real = services.track_create
 
-    def spy(*, owner, upload):
-        seen.append(Path(upload.temporary_file_path()).is_file())
-        return real(owner=owner, upload=upload)
+    def spy(**kwargs):
+        seen.append(Path(kwargs["upload"].temporary_file_path()).is_file())
+        return real(**kwargs)
 
     monkeypatch.setattr(services, "track_create", spy)
     assert post(user_client, wav).status_code == 200

@@ -119,3 +119,41 @@ def test_a_lalalai_job_runs_on_the_users_own_key(
     assert {call.key for call in fake_lalalai.calls("upload")} == {license_key}
     quota = api.get("/api/lalalai/quota").json()
     assert quota["used_minutes"] == round(track.duration_seconds / 60 * 3, 2)
+
+
+@pytest.fixture
+def installation_key(fake_lalalai, settings, monkeypatch):
+    from audio.engines import registry
+
+    key = "installation-licence-key-0001"
+    fake_lalalai.add_key(key, minutes=900.0)
+    settings.SYSTEM_LALALAI_ACTIVATION_KEY = key
+    monkeypatch.setattr(registry, "_instances", {})
+    return key
+
+
+def test_the_installations_minutes_are_shown_to_staff_only(api, user, installation_key, fake_lalalai):
+    answer = api.get("/api/lalalai/quota")
+    assert answer.status_code == 200
+    assert answer.json() == {"quota_minutes": None, "used_minutes": 0.0, "remaining_minutes": None}
+    assert fake_lalalai.calls("minutes_left") == [], "lalal.ai is not even asked"
+    user.is_staff = True
+    user.save()
+    assert api.get("/api/lalalai/quota").json()["remaining_minutes"] == 900.0
+
+
+def test_quota_answers_are_cached_per_key(api, user, license_key, fake_lalalai):
+    preferences_update(user=user, values={"lalalai_key": license_key})
+    for _ in range(3):
+        assert api.get("/api/lalalai/quota").json()["remaining_minutes"] == 600.0
+    assert len(fake_lalalai.calls("minutes_left")) == 1
+
+
+def test_quota_with_an_unreadable_saved_key_says_to_enter_it_again(api, user, installation_key, settings):
+    preferences_update(user=user, values={"lalalai_key": "MyLalalKey-5f3a9c1e77-Q8rT"})
+    settings.SETTINGS_ENCRYPTION_KEY = "rotated"
+    answer = api.get("/api/lalalai/quota")
+    assert answer.status_code == 400
+    assert answer.json()["detail"] == (
+        "Your saved lalal.ai cloud key can no longer be read; enter it again on the Settings page."
+    )

@@ -120,3 +120,10 @@ def test_an_unreadable_key_is_an_error_in_the_engines_words_never_no_key(user, s
     assert refused.value.message == (
         "Your saved lalal.ai cloud key can no longer be read; enter it again on the Settings page."
     )
+
+
+def test_a_secret_key_rotated_with_its_fallback_keeps_saved_keys_readable(user, settings):
+    preferences_update(user=user, values={"lalalai_key": KEY})
+    old = settings.SECRET_KEY
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "new-" + "k" * 60, [old]
+    assert engine_secret(user=user, engine="lalalai") == KEY

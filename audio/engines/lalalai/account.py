@@ -14,6 +14,7 @@ class LalalaiAccount:
     def __init__(self, *, make_client: Callable[[str], LalalaiClient], system_key: str | None):
         self._make_client = make_client
         self._system_key = system_key
+        self.has_installation_credentials = bool(system_key and system_key.strip())
 
     def minutes_left(self, credentials: str | None) -> float:
         """Processing minutes left on the key. Raises EngineAuthError without any key."""
