@@ -17,7 +17,7 @@ from audio.models import Track
 from jobs import progress
 from jobs.dispatch import JobQueueUnavailable, job_send
 from jobs.models import ACTIVE_STATUSES, JobStatus, ProcessingJob
-from jobs.stems import stems_discard, stems_store
+from jobs.stems import stems_discard, stems_draw, stems_store
 from jobs.storage import storage_full_message, storage_room
 
 logger = logging.getLogger(__name__)
@@ -181,6 +181,7 @@ def job_complete(*, job: ProcessingJob, result: SeparationResult) -> bool:
     except BaseException:
         stems_discard(job=job)
         raise
+    stems_draw(job=locked)
     progress.send_status(locked)
     logger.info("Completed job %s", job.id)
     return True

@@ -22,9 +22,8 @@ def stems_store(*, job: ProcessingJob, files: dict[str, Path]) -> list[Stem]:
     """Move an engine's result files into the job's folder and record one Stem each.
 
     Call inside the transaction that completes the job: if it rolls back, the
-    caller removes the folder again (``stems_discard``). The waveforms and stem
-    loudness (audio.waveforms) are stored beside the stems; if a file cannot be
-    decoded for them, they are tried again on first view.
+    caller removes the folder again (``stems_discard``). Draw their waveforms
+    (``stems_draw``) once it has committed.
     """
     uploads_path(job.folder).mkdir(parents=True, exist_ok=True)
     stems = []
@@ -42,15 +41,20 @@ def stems_store(*, job: ProcessingJob, files: dict[str, Path]) -> list[Stem]:
                 file_path=relative,
             )
         )
+    return Stem.objects.bulk_create(stems)
+
+
+def stems_draw(*, job: ProcessingJob) -> None:
+    """Store the waveforms and stem loudness (audio.waveforms) beside a completed job's stems.
+
+    Outside the job's transaction: decoding every stem takes seconds, and on SQLite
+    a transaction holds the database's write lock. If a file cannot be decoded
+    for them, they are tried again on first view.
+    """
     try:
-        waveforms_store(
-            target=job.peaks_path,
-            original=uploads_path(job.track.file_path),
-            stems={stem.stem_type: uploads_path(stem.file_path) for stem in stems},
-        )
+        waveforms_store(target=job.peaks_path, original=uploads_path(job.track.file_path), stems=stem_paths(job=job))
     except WaveformsUnavailable as exc:
         logger.warning("%s; they will be drawn on first view", exc)
-    return Stem.objects.bulk_create(stems)
 
 
 def stems_discard(*, job: ProcessingJob) -> None:

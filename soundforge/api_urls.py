@@ -10,6 +10,7 @@ from jobs.api import accounts as accounts_api
 from jobs.api import tracks as tracks_api
 from jobs.api import views as jobs_api
 from preferences import api as preferences_api
+from studio import api as studio_api
 
 urlpatterns = [
     path("auth/token/", TokenCreateView.as_view(), name="api-token"),
@@ -20,6 +21,7 @@ urlpatterns = [
     path("jobs/", jobs_api.JobListView.as_view(), name="api-jobs"),
     path("jobs/<uuid:job_id>/", jobs_api.JobDetailView.as_view(), name="api-job"),
     path("jobs/<uuid:job_id>/cancel/", jobs_api.JobCancelView.as_view(), name="api-job-cancel"),
+    path("jobs/<uuid:job_id>/mix/", studio_api.JobMixView.as_view(), name="api-job-mix"),
     path("settings/", preferences_api.SettingsView.as_view(), name="api-settings"),
     path("<slug:engine>/quota", accounts_api.QuotaView.as_view(), name="api-engine-quota"),
     path("<slug:engine>/cancel", accounts_api.CancelView.as_view(), name="api-engine-cancel"),

@@ -171,6 +171,9 @@ RATE_UPLOAD = env.str("RATE_UPLOAD", default="120/h")
 RATE_JOB_CREATE = env.str("RATE_JOB_CREATE", default="60/h")
 RATELIMIT_IP_META_KEY = "audio.http.throttling.client_address"
 
+# Mix downloads rendered at once per web process (as many again may wait; more answer 503).
+MIX_RENDER_WORKERS = env.int("MIX_RENDER_WORKERS", default=2)
+
 # Separation jobs.
 MAX_ACTIVE_JOBS_PER_USER = env.int("MAX_ACTIVE_JOBS_PER_USER", default=3)
 # A running job whose worker has not reported for this long is taken as dead.

@@ -12,4 +12,4 @@ os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-" + "0123456789abcdef
 from soundforge.settings import *  # noqa: F403  (the product's settings, as they are)
 
 # Static files from the apps' folders, as in a local run (no collectstatic before the suite).
-WHITENOISE_USE_FINDERS = True
+WHITENOISE_USE_FINDERS = WHITENOISE_AUTOREFRESH = True

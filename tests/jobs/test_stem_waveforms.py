@@ -6,11 +6,14 @@ import json
 from pathlib import Path
 
 import pytest
+from django.db import connection
 
 from audio import services as audio_services
+from audio.engines.base import SeparationResult
 from audio.waveforms import WaveformsUnavailable, waveforms_load
 from jobs.models import ProcessingJob
-from jobs.stems import stems_store
+from jobs.services import job_complete
+from jobs.stems import stems_draw, stems_store
 from tests.audio.files import temporary_upload
 from tests.audio.test_waveforms import sine, write
 
@@ -34,6 +37,7 @@ def engine_output(folder: Path) -> dict[str, Path]:
 
 def test_storing_stems_stores_their_waveforms_beside_them(job, tmp_path, uploads_dir):
     stems_store(job=job, files=engine_output(tmp_path / "work"))
+    stems_draw(job=job)
     doc = json.loads((uploads_dir / f"stems/{job.id}/peaks.json").read_text())
     assert set(doc["stems"]) == {"vocals", "instrumental"}
     assert doc["stems"]["vocals"]["relative_db"] == pytest.approx(-12.3, abs=0.2)  # 0.1 vs 0.4 + 0.1
@@ -43,7 +47,7 @@ def test_storing_stems_stores_their_waveforms_beside_them(job, tmp_path, uploads
 def test_waveforms_of_an_older_job_are_computed_on_first_view_then_reused(job, tmp_path, uploads_dir, monkeypatch):
     stems_store(job=job, files=engine_output(tmp_path / "work"))
     stored = uploads_dir / f"stems/{job.id}/peaks.json"
-    stored.unlink()  # as for a job completed before waveforms existed
+    assert not stored.exists()  # as for a job completed before waveforms existed
     paths = {stem.stem_type: uploads_dir / stem.file_path for stem in job.stems.all()}
     original = uploads_dir / job.track.file_path
     first = waveforms_load(target=job.peaks_path, original=original, stems=paths)
@@ -56,6 +60,7 @@ def test_an_undecodable_stem_does_not_fail_storing_the_stems(job, tmp_path, uplo
     files = engine_output(tmp_path / "work")
     files["vocals"].write_bytes(b"not audio at all" * 100)
     stems = stems_store(job=job, files=files)
+    stems_draw(job=job)
     assert len(stems) == 2
     assert not (uploads_dir / f"stems/{job.id}/peaks.json").exists()
     with pytest.raises(WaveformsUnavailable):
@@ -64,3 +69,20 @@ def test_an_undecodable_stem_does_not_fail_storing_the_stems(job, tmp_path, uplo
             original=uploads_dir / job.track.file_path,
             stems={stem.stem_type: uploads_dir / stem.file_path for stem in stems},
         )
+
+
+def test_a_completed_jobs_waveforms_are_drawn_after_its_transaction_commits(
+    transactional_db, job, tmp_path, uploads_dir, monkeypatch
+):
+    """Drawing decodes every stem; inside the transaction it held SQLite's write lock for seconds."""
+    drawn_in_transaction = []
+    real = stems_draw
+
+    def spy(*, job):
+        drawn_in_transaction.append(connection.in_atomic_block)
+        real(job=job)
+
+    monkeypatch.setattr("jobs.services.stems_draw", spy)
+    assert job_complete(job=job, result=SeparationResult(stems=engine_output(tmp_path / "work"), meta={}))
+    assert drawn_in_transaction == [False]
+    assert (uploads_dir / f"stems/{job.id}/peaks.json").is_file()
