@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
 import numpy as np
@@ -78,3 +79,10 @@ def complete_job(track, tmp_path):
         return job
 
     return complete
+
+
+def read_wav(response) -> np.ndarray:
+    """A mix download's samples (at RATE)."""
+    samples, rate = soundfile.read(io.BytesIO(b"".join(response)), always_2d=True)
+    assert rate == RATE
+    return samples

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import threading
 
 import numpy as np
@@ -12,13 +11,7 @@ from rest_framework.test import APIClient
 
 from studio import mixing
 from tests.conftest import token_client
-from tests.studio.conftest import RATE
-
-
-def samples(response) -> np.ndarray:
-    data, rate = soundfile.read(io.BytesIO(b"".join(response)), always_2d=True)
-    assert rate == RATE
-    return data
+from tests.studio.conftest import read_wav
 
 
 def test_a_script_mixes_with_its_token_and_no_csrf(user, complete_job, uploads_dir):
@@ -29,7 +22,7 @@ def test_a_script_mixes_with_its_token_and_no_csrf(user, complete_job, uploads_d
     response = api.post(f"/api/jobs/{job.id}/mix/", {"instrumental": 0}, format="json")
     assert response.status_code == 200, response.content
     assert response["Content-Type"] == "audio/wav" and response["X-Mix-Gain-Reduction-dB"] == "0.00"
-    assert np.abs(samples(response) - vocals).max() <= 0.5 / 32768 + 1e-6
+    assert np.abs(read_wav(response) - vocals).max() <= 0.5 / 32768 + 1e-6
 
 
 def test_a_browser_session_still_needs_its_csrf_token(user, complete_job):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 from datetime import timedelta
 
@@ -15,7 +14,7 @@ from audio import services as audio_services
 from jobs.models import ProcessingJob
 from studio.report import job_report, job_warnings
 from tests.audio.files import temporary_upload
-from tests.studio.conftest import META, RATE
+from tests.studio.conftest import META, RATE, read_wav
 
 
 def page_data(response) -> dict:
@@ -114,12 +113,6 @@ def test_others_tracks_and_jobs_are_not_found(client, other_user, track, complet
     of_another_track = ProcessingJob.objects.create(track=second, user=track.owner, engine="local", model="htdemucs")
     assert client.get(f"/tracks/{track.id}/?job={of_another_track.id}").status_code == 404
     assert client.get(f"/tracks/{track.id}/?job=not-a-uuid").status_code == 404
-
-
-def read_wav(response) -> np.ndarray:
-    samples, rate = soundfile.read(io.BytesIO(b"".join(response)), always_2d=True)
-    assert rate == RATE
-    return samples
 
 
 def test_the_mix_download_is_the_stems_summed_with_the_posted_gains(user_client, complete_job, uploads_dir):
