@@ -1,7 +1,7 @@
 """A track's own files: its cover art and the original it was uploaded as."""
 
 from django.http import HttpRequest, HttpResponse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from audio import selectors
 from audio.covers import placeholder_svg
@@ -9,7 +9,7 @@ from audio.http.files import ranged_file_response
 from audio.storage import uploads_path
 
 
-@require_GET
+@require_safe
 def track_cover(request: HttpRequest, track_id) -> HttpResponse:
     track = selectors.track_get(owner=request.user, track_id=track_id)
     if not track.cover_path:
@@ -20,7 +20,7 @@ def track_cover(request: HttpRequest, track_id) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 def track_original(request: HttpRequest, track_id) -> HttpResponse:
     track = selectors.track_get(owner=request.user, track_id=track_id)
     return ranged_file_response(request, uploads_path(track.file_path))

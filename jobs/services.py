@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from datetime import timedelta
 
@@ -22,6 +23,8 @@ from jobs.storage import storage_full_message, storage_room
 
 logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 2  # the first run and one retry after a worker died
+# "/srv/x/uploads/stems/.work-1/vocals.wav" (not "m4a/aac", not the path of a URL): group 1 is the file name.
+ABSOLUTE_PATH = re.compile(r"(?<![\w.:/])/(?:[^\s/'\":,;()]+/)+([^\s/'\":,;()]*)")
 
 
 class JobRejected(Exception):
@@ -194,8 +197,13 @@ def job_fail(*, job: ProcessingJob, message: str, code: str) -> None:
             _fail_locked(locked, message, code)
 
 
+def without_paths(message: str) -> str:
+    """``message`` with each absolute path cut to its file name: users read it, the log keeps it whole."""
+    return ABSOLUTE_PATH.sub(lambda found: found.group(1) or "a folder", message)
+
+
 def _fail_locked(job: ProcessingJob, message: str, code: str) -> None:
-    job.status, job.error_message, job.error_code = JobStatus.FAILED, message, code
+    job.status, job.error_message, job.error_code = JobStatus.FAILED, without_paths(message), code
     job.finished_at = timezone.now()
     job.save(update_fields=["status", "error_message", "error_code", "finished_at"])
     transaction.on_commit(lambda: progress.send_status(job))

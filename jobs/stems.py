@@ -90,6 +90,15 @@ def track_delete(*, track: Track) -> None:
         transaction.on_commit(lambda: _remove_folders(folders))
 
 
+def jobs_delete(*, jobs: list[ProcessingJob]) -> None:
+    """Delete jobs with their stems and files (a running one notices and stops)."""
+    folders = [job.folder for job in jobs]
+    with transaction.atomic():
+        ProcessingJob.objects.filter(pk__in=[job.pk for job in jobs]).delete()
+        transaction.on_commit(lambda: _remove_folders(folders))
+    logger.info("Deleted jobs %s", ", ".join(folders))
+
+
 def _remove_folders(folders: list[str]) -> None:
     for folder in folders:
         remove_folder(folder)

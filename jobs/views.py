@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpRe
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.text import slugify
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from audio import selectors as audio_selectors
 from audio import services as audio_services
@@ -100,20 +100,20 @@ def track_delete(request: HttpRequest, track_id) -> HttpResponse:
     return redirect("library")
 
 
-@require_GET
+@require_safe
 def stem_file(request: HttpRequest, job_id, file_name: str) -> HttpResponse:
     stem = selectors.stem_by_file(owner=request.user, job_id=job_id, file_name=file_name)
     return ranged_file_response(request, uploads_path(stem.file_path))
 
 
-@require_GET
+@require_safe
 def stem_export(request: HttpRequest, stem_id) -> HttpResponse:
     stem = selectors.stem_get(owner=request.user, stem_id=stem_id)
     name = f"{slugify(stem.job.track.title) or 'track'}-{stem.stem_type}.{stem.format}"
     return ranged_file_response(request, uploads_path(stem.file_path), download_name=name)
 
 
-@require_GET
+@require_safe
 def stems_zip(request: HttpRequest, track_id) -> HttpResponse:
     track = audio_selectors.track_get(owner=request.user, track_id=track_id)
     base = slugify(track.title) or "track"
@@ -121,6 +121,9 @@ def stems_zip(request: HttpRequest, track_id) -> HttpResponse:
         (f"{base}/{stem.file_name}", uploads_path(stem.file_path))
         for stem in selectors.latest_stems(owner=request.user, track=track)
     ]
-    response = StreamingHttpResponse(iterate_in_thread(zip_stream(files)), content_type="application/zip")
+    if request.method == "HEAD":  # what a GET would send, without building the archive
+        response = HttpResponse(content_type="application/zip")
+    else:
+        response = StreamingHttpResponse(iterate_in_thread(zip_stream(files)), content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{base}-stems.zip"'
     return response

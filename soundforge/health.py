@@ -1,6 +1,13 @@
-"""Health checks for /healthz: each answers quickly and never raises."""
+"""Health checks for /healthz: each answers quickly and never raises.
+
+Anyone may ask, as often as they like, so the answer is remembered: a check of the
+database, Redis and the workers runs at most once every OK_SECONDS per process
+(FAILED_SECONDS while something is down, so recovery shows soon), whoever asks.
+"""
 
 import logging
+import threading
+import time
 
 import redis
 from django.conf import settings
@@ -9,6 +16,10 @@ from django.db import DatabaseError, connection
 from soundforge.celery import app as celery_app
 
 logger = logging.getLogger(__name__)
+OK_SECONDS = 5.0
+FAILED_SECONDS = 1.0
+_lock = threading.Lock()
+_remembered: tuple[float, dict] | None = None  # (good until, report)
 
 
 def database_ok() -> bool:
@@ -36,8 +47,18 @@ def worker_answers() -> bool:
     return bool(celery_app.control.ping(timeout=1.0, limit=1))
 
 
-def health_report() -> dict:
+def _check() -> dict:
     report = {"database": database_ok(), "redis": redis_ok()}
     report["worker"] = report["redis"] and worker_answers()
     report["ok"] = all(report.values())
     return report
+
+
+def health_report() -> dict:
+    """What answers, checked at most once per OK_SECONDS (FAILED_SECONDS after a failure)."""
+    global _remembered
+    with _lock:  # callers meanwhile wait for this check instead of starting their own
+        if _remembered is None or time.monotonic() >= _remembered[0]:
+            report = _check()
+            _remembered = (time.monotonic() + (OK_SECONDS if report["ok"] else FAILED_SECONDS), report)
+        return dict(_remembered[1])

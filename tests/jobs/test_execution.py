@@ -4,6 +4,7 @@ import uuid
 
 import pytest
 
+from jobs import services
 from jobs.execution import _request, job_execute
 from jobs.models import JobStatus, ProcessingJob
 from preferences.services import preferences_update
@@ -41,3 +42,27 @@ def test_an_unreadable_saved_key_fails_the_job_and_never_bills_the_installation(
     )
     assert fake_lalalai.calls("upload") == [], "nothing reached lalal.ai, on any key"
     assert not list((uploads_dir / "stems").glob(".work-*")), "the work folder went with the run"
+
+
+@pytest.mark.parametrize(
+    ("message", "shown"),
+    [
+        (
+            "Error opening '/srv/sf/priv/uploads/stems/.work-1-1/vocals.wav': format",
+            "Error opening 'vocals.wav': format",
+        ),
+        ("The separation failed: [Errno 2] /tmp/x/y: gone", "The separation failed: [Errno 2] y: gone"),
+        ("cannot write to /var/lib/soundforge/", "cannot write to a folder"),
+        (
+            "m4a/aac files at https://www.lalal.ai/api/v1/ failed",
+            "m4a/aac files at https://www.lalal.ai/api/v1/ failed",
+        ),
+    ],
+)
+def test_a_failed_jobs_message_shows_no_server_paths(user, make_track, message, shown):
+    job = ProcessingJob.objects.create(
+        track=make_track(user), user=user, engine="local", model="x", status=JobStatus.RUNNING
+    )
+    services.job_fail(job=job, message=message, code="engine_error")
+    job.refresh_from_db()
+    assert job.error_message == shown

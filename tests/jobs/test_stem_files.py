@@ -70,6 +70,22 @@ def test_zip_of_the_latest_completed_job_holds_every_stem(user_client, completed
         assert archive.read(name) == stored.read_bytes()
 
 
+@pytest.mark.parametrize("route", ["file", "export", "zip"])
+def test_head_answers_a_gets_headers_without_the_body(user_client, completed_job, monkeypatch, route):
+    stem = completed_job.stems.get(stem_type="vocals")
+    url = {
+        "file": f"/files/stems/{completed_job.id}/vocals.wav",
+        "export": f"/export/stem/{stem.id}",
+        "zip": f"/export/stems/{completed_job.track_id}",
+    }[route]
+    monkeypatch.setattr("jobs.views.zip_stream", lambda files: pytest.fail("built an archive for a HEAD"))
+    head = user_client.head(url)
+    assert head.status_code == 200 and head.content == b""
+    assert head["Content-Type"] in ("audio/x-wav", "audio/wav", "application/zip")
+    if route != "zip":
+        assert int(head["Content-Length"]) == stem.size_bytes
+
+
 def test_zip_of_a_track_without_stems_is_not_found(user_client, completed_job):
     completed_job.status = "failed"
     completed_job.save()

@@ -5,6 +5,11 @@ stderr. Standard output is claimed at start: file descriptor 1 and ``sys.stdout`
 are pointed at stderr, and protocol lines go to a private duplicate of the real
 stdout, so prints from libraries (tqdm, warnings, C code) can never corrupt the
 protocol. Loaded models stay cached between requests. Imports no Django.
+
+The runner ends when its parent does, whoever the parent is (a worker, `manage.py
+separate`) and however it ends: the end of its stdin, or a new parent process
+id, cancels the job in hand, and the runner exits within EXIT_GRACE_SECONDS even
+if that job has no cancel point left.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import os
 import queue
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import BinaryIO
 
@@ -26,6 +32,7 @@ from audio.engines.local.job import JobRun
 from audio.engines.local.models import ModelCache
 
 logger = logging.getLogger("audio.engines.local.runner")
+EXIT_GRACE_SECONDS = 5.0
 
 
 class RunnerServer:
@@ -62,7 +69,17 @@ class RunnerServer:
                     continue
                 self._cancels[parsed.id] = threading.Event()
             self._jobs.put(parsed)
+        self.parent_gone()
+
+    def parent_gone(self) -> None:
+        """No more requests (stdin closed, or the parent died): cancel what runs, then exit."""
+        with self._cancels_lock:
+            for cancelled in self._cancels.values():
+                cancelled.set()
         self._jobs.put(None)
+        deadline = threading.Timer(EXIT_GRACE_SECONDS, os._exit, args=(0,))
+        deadline.daemon = True  # a job that stops in time lets the process end before it
+        deadline.start()
 
     def serve(self) -> None:
         while (request := self._jobs.get()) is not None:
@@ -99,6 +116,14 @@ class RunnerServer:
         return JobRun(request, self.cache, report, cancelled).run()
 
 
+def watch_parent(server: RunnerServer, parent: int) -> None:
+    """Thread: a new parent process id means ours died (we were adopted)."""
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    logger.warning("parent process %d is gone; stopping", parent)
+    server.parent_gone()
+
+
 def claim_stdout() -> BinaryIO:
     """Keep the real stdout for protocol lines; send everything else to stderr."""
     protocol_fd = os.dup(1)
@@ -131,6 +156,7 @@ def main(argv: list[str] | None = None, server_class: type[RunnerServer] = Runne
     server = server_class(out, ModelCache(args.cache_size, model_dir=args.model_dir, device=device))
     logger.info("runner ready: pid %d, device %s, %d threads", os.getpid(), device, args.threads)
     threading.Thread(target=server.read_requests, args=(sys.stdin.buffer,), daemon=True).start()
+    threading.Thread(target=watch_parent, args=(server, os.getppid()), daemon=True).start()
     server.serve()
     return 0
 

@@ -2,7 +2,8 @@
 
 ``python -m tests.audio.engines.local.faulty_runner`` is the product runner, except
 that when the file named by FAULT_FILE_ENV exists, the next request reads its word
-(``garbage`` or ``hang``), deletes the file and misbehaves accordingly.
+(``garbage``, ``hang``: no output and no cancel point, or ``quiet``: no output until
+cancelled), deletes the file and misbehaves accordingly.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ class FaultyRunnerServer(runner.RunnerServer):
                 self.out.flush()
             elif fault == "hang":
                 time.sleep(3600)
+            elif fault == "quiet":
+                cancelled.wait(3600)
         return super().run_job(request, report, cancelled)
 
 
