@@ -10,4 +10,5 @@ RUN pip install --no-cache-dir -r requirements.txt \
 COPY . .
 RUN DEBUG=0 SECRET_KEY=build-only python manage.py collectstatic --noinput
 EXPOSE 8000
-CMD ["uvicorn", "soundforge.asgi:application", "--host", "0.0.0.0", "--port", "8000"]
+ENV HOST=0.0.0.0 PORT=8000
+CMD ["python", "-m", "soundforge.web"]
