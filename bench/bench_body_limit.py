@@ -20,7 +20,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.launched_app import LaunchedApp
 from tests.soundforge.body_probe import Peak, post_body, rss_bytes, spooled_bytes
-from tests.soundforge.test_launcher import descendants
 
 MiB = 1024 * 1024
 ROUTES = {"/login/": 8 * MiB, "/api/tracks/": 8 * MiB + 64 * 1024, "/tracks/upload": 8 * MiB + 64 * 1024}
@@ -42,9 +41,7 @@ def main() -> None:
         app = LaunchedApp(Path(tmp), extra_env={**ENV, "TMPDIR": str(spool)})
         app.start()
         try:
-            web = next(
-                p for p in descendants(app.process.pid) if b"soundforge.web" in Path(f"/proc/{p}/cmdline").read_bytes()
-            )
+            web = app.web_pid()
             for path, limit in ROUTES.items():
                 for chunked in (False, True):
                     base = measure(app, web, spool, path, limit, chunked)

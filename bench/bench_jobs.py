@@ -29,6 +29,7 @@ from websockets.sync.client import connect
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.launched_app import LaunchedApp
+from tests.soundforge.body_probe import rss_bytes
 
 
 def music(path: Path, seconds: float, seed: int) -> Path:
@@ -91,16 +92,7 @@ def run_job(app, session, track_id: str) -> dict:
 
 
 def rss_of_web(app) -> int:
-    for pid in map(int, filter(str.isdigit, os.listdir("/proc"))):
-        try:
-            cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
-        except OSError:
-            continue
-        if b"uvicorn" in cmd and str(app.port).encode() in cmd:
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS"):
-                    return int(line.split()[1]) * 1024
-    raise RuntimeError("web server process not found")
+    return rss_bytes(app.web_pid())
 
 
 class PeakRss:

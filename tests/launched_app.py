@@ -41,6 +41,24 @@ def database_url_for(tmp: Path) -> tuple[str, callable]:
     return base.rsplit("/", 1)[0] + "/" + name, drop
 
 
+def descendants(pid: int) -> set[int]:
+    """Every live process below ``pid`` (from /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
 @dataclass
 class LaunchedApp:
     tmp: Path
@@ -95,6 +113,13 @@ class LaunchedApp:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
+
+    def web_pid(self) -> int:
+        """The web server's process (python -m soundforge.web)."""
+        for pid in descendants(self.process.pid):
+            if b"soundforge.web" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                return pid
+        raise RuntimeError("the web server is not running")
 
     def health(self) -> dict:
         try:

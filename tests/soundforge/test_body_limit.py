@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from soundforge.body_limit import Allowance, BodyLimit
 from tests.conftest import run_async
 from tests.launched_app import LaunchedApp
 from tests.soundforge.body_probe import Peak, post_body, rss_bytes, spooled_bytes
-from tests.soundforge.test_launcher import descendants
 
 LIMIT = 100
 MiB = 1024 * 1024
@@ -102,9 +99,7 @@ def small_limits_app(tmp_path_factory):
     (tmp / "spool").mkdir()
     app = LaunchedApp(tmp, extra_env={"MAX_UPLOAD_MB": "1", "TMPDIR": str(tmp / "spool")})
     app.start()
-    web = next(
-        pid for pid in descendants(app.process.pid) if b"soundforge.web" in Path(f"/proc/{pid}/cmdline").read_bytes()
-    )
+    web = app.web_pid()
     yield app, web, tmp / "spool"
     app.stop()
 

@@ -13,25 +13,7 @@ import pytest
 import redis
 
 from soundforge.redis_server import PrivateRedis, PrivateRedisError, port_is_open
-from tests.launched_app import BASE_DIR, LaunchedApp
-
-
-def descendants(pid: int) -> set[int]:
-    """Every live process below ``pid`` (from /proc)."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError):
-                continue
-            children.setdefault(ppid, []).append(int(entry.name))
-    found, todo = set(), [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.add(child)
-            todo.append(child)
-    return found
+from tests.launched_app import BASE_DIR, LaunchedApp, descendants
 
 
 def environ_of(pid: int) -> dict[str, str]:

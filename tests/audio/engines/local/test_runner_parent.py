@@ -15,8 +15,8 @@ import pytest
 from audio.engines.local.runner import EXIT_GRACE_SECONDS
 from tests.audio.engines.local.faulty_runner import FAULT_FILE_ENV
 from tests.jobs.conftest import wait_for
-from tests.launched_app import BASE_DIR
-from tests.soundforge.test_launcher import alive, descendants
+from tests.launched_app import BASE_DIR, descendants
+from tests.soundforge.test_launcher import alive
 
 PARENT = """
 import sys, threading
