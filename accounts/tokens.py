@@ -67,9 +67,7 @@ class TokenAuthMiddleware:
     """Lets scripts fetch the file, export and ZIP URLs the API hands out with their token.
 
     Those are plain views behind LoginRequiredMiddleware; a valid
-    ``Authorization: Token`` header logs the request in for them (not a session),
-    and marks it ``request.token_auth`` (CSRF does not apply to a header a browser
-    never sends by itself).
+    ``Authorization: Token`` header logs the request in for them (not a session).
     """
 
     def __init__(self, get_response):
@@ -82,5 +80,5 @@ class TokenAuthMiddleware:
             except AuthenticationFailed:
                 found = None
             if found is not None:
-                request.user, request.token_auth = found[0], True
+                request.user = found[0]
         return self.get_response(request)
