@@ -79,6 +79,8 @@ def inspect_audio(path: Path, *, max_seconds: float) -> AudioInfo:
         if extension is None or not container.streams.audio:
             raise AudioRejected("The file is not audio in a supported format (wav, mp3, flac, ogg, m4a/aac, aiff).")
         stream = container.streams.audio[0]
+        if stream.codec_context is None:  # a stream FFmpeg found but cannot decode (cut in its header)
+            raise AudioRejected("The file is corrupt: its audio could not be decoded.")
         _check_shape(stream.codec_context.sample_rate or 0, stream.codec_context.channels or 0)
         declared = _declared_seconds(container, stream)
         if extension == "wav":
