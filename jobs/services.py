@@ -172,19 +172,21 @@ def job_set_progress(*, job: ProcessingJob, percent: int) -> None:
 
 def job_complete(*, job: ProcessingJob, result: SeparationResult) -> bool:
     """Store the stems and mark the job completed; False if it was cancelled or deleted meanwhile."""
+    stems_draw(job=job, files=result.stems)  # seconds of decoding, outside the transaction
     try:
         with transaction.atomic():
             locked = ProcessingJob.objects.select_for_update().filter(pk=job.pk, status=JobStatus.RUNNING).first()
-            if locked is None:
-                return False
-            stems_store(job=locked, files=result.stems)
-            locked.status, locked.progress, locked.finished_at = JobStatus.COMPLETED, 100, timezone.now()
-            locked.result_meta = result.meta
-            locked.save(update_fields=["status", "progress", "finished_at", "result_meta"])
+            if locked is not None:
+                stems_store(job=locked, files=result.stems)
+                locked.status, locked.progress, locked.finished_at = JobStatus.COMPLETED, 100, timezone.now()
+                locked.result_meta = result.meta
+                locked.save(update_fields=["status", "progress", "finished_at", "result_meta"])
     except BaseException:
         stems_discard(job=job)
         raise
-    stems_draw(job=locked)
+    if locked is None:
+        stems_discard(job=job)  # the waveforms drawn for it
+        return False
     progress.send_status(locked)
     logger.info("Completed job %s", job.id)
     return True

@@ -22,8 +22,8 @@ def stems_store(*, job: ProcessingJob, files: dict[str, Path]) -> list[Stem]:
     """Move an engine's result files into the job's folder and record one Stem each.
 
     Call inside the transaction that completes the job: if it rolls back, the
-    caller removes the folder again (``stems_discard``). Draw their waveforms
-    (``stems_draw``) once it has committed.
+    caller removes the folder again (``stems_discard``). Their waveforms are drawn
+    before, outside the transaction (``stems_draw``).
     """
     uploads_path(job.folder).mkdir(parents=True, exist_ok=True)
     stems = []
@@ -44,15 +44,17 @@ def stems_store(*, job: ProcessingJob, files: dict[str, Path]) -> list[Stem]:
     return Stem.objects.bulk_create(stems)
 
 
-def stems_draw(*, job: ProcessingJob) -> None:
-    """Store the waveforms and stem loudness (audio.waveforms) beside a completed job's stems.
+def stems_draw(*, job: ProcessingJob, files: dict[str, Path]) -> None:
+    """Store the waveforms and stem loudness (audio.waveforms) of an engine's result files in the
+    job's folder, before ``stems_store`` moves them there.
 
-    Outside the job's transaction: decoding every stem takes seconds, and on SQLite
-    a transaction holds the database's write lock. If a file cannot be decoded
-    for them, they are tried again on first view.
+    Outside the transaction that completes the job: decoding every stem takes
+    seconds, and on SQLite a transaction holds the database's write lock. If a
+    file cannot be decoded for them, they are tried again on first view.
     """
+    uploads_path(job.folder).mkdir(parents=True, exist_ok=True)
     try:
-        waveforms_store(target=job.peaks_path, original=uploads_path(job.track.file_path), stems=stem_paths(job=job))
+        waveforms_store(target=job.peaks_path, original=uploads_path(job.track.file_path), stems=files)
     except WaveformsUnavailable as exc:
         logger.warning("%s; they will be drawn on first view", exc)
 

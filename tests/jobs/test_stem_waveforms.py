@@ -36,8 +36,9 @@ def engine_output(folder: Path) -> dict[str, Path]:
 
 
 def test_storing_stems_stores_their_waveforms_beside_them(job, tmp_path, uploads_dir):
-    stems_store(job=job, files=engine_output(tmp_path / "work"))
-    stems_draw(job=job)
+    files = engine_output(tmp_path / "work")
+    stems_draw(job=job, files=files)
+    stems_store(job=job, files=files)
     doc = json.loads((uploads_dir / f"stems/{job.id}/peaks.json").read_text())
     assert set(doc["stems"]) == {"vocals", "instrumental"}
     assert doc["stems"]["vocals"]["relative_db"] == pytest.approx(-12.3, abs=0.2)  # 0.1 vs 0.4 + 0.1
@@ -59,8 +60,8 @@ def test_waveforms_of_an_older_job_are_computed_on_first_view_then_reused(job, t
 def test_an_undecodable_stem_does_not_fail_storing_the_stems(job, tmp_path, uploads_dir):
     files = engine_output(tmp_path / "work")
     files["vocals"].write_bytes(b"not audio at all" * 100)
+    stems_draw(job=job, files=files)
     stems = stems_store(job=job, files=files)
-    stems_draw(job=job)
     assert len(stems) == 2
     assert not (uploads_dir / f"stems/{job.id}/peaks.json").exists()
     with pytest.raises(WaveformsUnavailable):
@@ -71,16 +72,16 @@ def test_an_undecodable_stem_does_not_fail_storing_the_stems(job, tmp_path, uplo
         )
 
 
-def test_a_completed_jobs_waveforms_are_drawn_after_its_transaction_commits(
+def test_a_completed_jobs_waveforms_are_drawn_outside_its_transaction(
     transactional_db, job, tmp_path, uploads_dir, monkeypatch
 ):
     """Drawing decodes every stem; inside the transaction it held SQLite's write lock for seconds."""
     drawn_in_transaction = []
     real = stems_draw
 
-    def spy(*, job):
+    def spy(*, job, files):
         drawn_in_transaction.append(connection.in_atomic_block)
-        real(job=job)
+        real(job=job, files=files)
 
     monkeypatch.setattr("jobs.services.stems_draw", spy)
     assert job_complete(job=job, result=SeparationResult(stems=engine_output(tmp_path / "work"), meta={}))

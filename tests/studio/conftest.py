@@ -66,8 +66,8 @@ def complete_job(track, tmp_path):
         files = {"vocals": work / "vocals.wav", "instrumental": work / "instrumental.wav"}
         soundfile.write(str(files["vocals"]), tone(3, vocals, 440), RATE, subtype="PCM_16")
         soundfile.write(str(files["instrumental"]), tone(3, 0.3, 220), RATE, subtype="PCM_16")
+        stems_draw(job=job, files=files)
         stems_store(job=job, files=files)
-        stems_draw(job=job)
         ProcessingJob.objects.filter(pk=job.pk).update(
             status="completed",
             progress=100,
