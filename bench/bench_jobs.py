@@ -72,9 +72,15 @@ def run_job(app, session, track_id: str) -> dict:
     with connect(ws_url, additional_headers={"Cookie": cookie, "Origin": app.url}) as socket:
         started = time.time()
         job = session.post(
-            f"{app.url}/tracks/{track_id}/separate",
-            data={"engine": "local", "model": "spleeter_2stems", "stems_mode": "all", "output_format": "wav"},
-        ).json()["job"]
+            f"{app.url}/api/jobs/",
+            json={
+                "track": track_id,
+                "engine": "local",
+                "model": "spleeter_2stems",
+                "stems_mode": "all",
+                "output_format": "wav",
+            },
+        ).json()
         while not done:
             event = json.loads(socket.recv(timeout=300))
             if event["type"] == "job.progress" and event["job_id"] == job["id"]:
@@ -128,10 +134,11 @@ def zip_export(app, session, track_id: str, megabytes: int) -> None:
 
     os.environ["DATABASE_URL"] = app.database_url
     os.environ["UPLOADS_DIR"] = str(app.uploads_dir)
+    os.environ.setdefault("DEBUG", "1")  # the settings of a local run, as the launcher gives the app
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "soundforge.settings")
     django.setup()
-    from audio.models import Stem, Track
-    from jobs.models import ProcessingJob
+    from audio.models import Track
+    from jobs.models import ProcessingJob, Stem
 
     track = Track.objects.get(pk=track_id)
     job = ProcessingJob.objects.create(
