@@ -10,7 +10,7 @@ from audio.models import Track
 from jobs.payloads import job_payload
 from jobs.preview import PREVIEW_SECONDS
 from jobs.routing import EVENTS_PATH
-from jobs.selectors import latest_jobs_by_track
+from jobs.selectors import jobs_by_track
 from preferences.services import separation_defaults
 
 
@@ -20,10 +20,10 @@ def page_urls() -> dict[str, str]:
 
 
 def library_data(*, user: AbstractBaseUser, tracks: list[Track]) -> dict:
-    """The newest job of each track, every engine's models with their stems, the user's defaults."""
-    latest = latest_jobs_by_track(user=user, track_ids=[track.id for track in tracks])
+    """Every job of the tracks shown, every engine's models with their stems, the user's defaults."""
+    found = jobs_by_track(user=user, track_ids=[track.id for track in tracks])
     return {
-        "jobs": {str(track_id): job_payload(job) for track_id, job in latest.items()},
+        "jobs": [job_payload(job) for jobs in found.values() for job in jobs],
         "catalog": {engine.name: {"label": engine.label, "models": engine.models()} for engine in all_engines()},
         "defaults": separation_defaults(user=user),
         "preview_seconds": PREVIEW_SECONDS,

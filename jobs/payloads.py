@@ -41,6 +41,6 @@ def job_payload(job: ProcessingJob) -> dict:
         "stems": [stem_payload(stem) for stem in job.stems.all()],
         "url": reverse("api-job", args=[job.id]),
         "studio_url": f"{reverse('track-detail', args=[job.track_id])}?job={job.id}",
-        "zip_url": reverse("stems-zip", args=[job.track_id]) if completed else None,
+        "zip_url": reverse("job-zip", args=[job.id]) if completed else None,
         "cancel_url": reverse("api-job-cancel", args=[job.id]),
     }

@@ -14,13 +14,23 @@ def job_get(*, user: AbstractBaseUser, job_id) -> ProcessingJob:
     return get_object_or_404(ProcessingJob.objects.select_related("track"), pk=job_id, user=user)
 
 
-def latest_jobs_by_track(*, user: AbstractBaseUser, track_ids) -> dict:
-    """Track id -> that track's newest job, for the library cards."""
-    latest = {}
+def completed_job_get(*, user: AbstractBaseUser, job_id) -> ProcessingJob:
+    """The user's completed job with its stems; Http404 otherwise (not theirs, not done)."""
+    return get_object_or_404(
+        ProcessingJob.objects.select_related("track").prefetch_related("stems"),
+        pk=job_id,
+        user=user,
+        status=JobStatus.COMPLETED,
+    )
+
+
+def jobs_by_track(*, user: AbstractBaseUser, track_ids) -> dict:
+    """Track id -> that track's jobs, newest first, for the library cards."""
+    found: dict = {}
     jobs: QuerySet = ProcessingJob.objects.filter(user=user, track_id__in=track_ids).prefetch_related("stems")
     for job in jobs.order_by("-created_at"):
-        latest.setdefault(job.track_id, job)
-    return latest
+        found.setdefault(job.track_id, []).append(job)
+    return found
 
 
 def jobs_of_track(*, user: AbstractBaseUser, track: Track) -> list[ProcessingJob]:

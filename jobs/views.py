@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.utils.text import slugify
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from audio import selectors as audio_selectors
@@ -17,7 +17,7 @@ from audio.http.streaming import iterate_in_thread
 from audio.http.throttling import UPLOAD, throttled
 from audio.http.zipstream import zip_stream
 from audio.storage import uploads_path
-from jobs import selectors, stems, storage
+from jobs import downloads, selectors, stems, storage
 from jobs.forms import SeparateForm
 from jobs.pages import library_data
 from preferences.services import separation_defaults
@@ -109,21 +109,31 @@ def stem_file(request: HttpRequest, job_id, file_name: str) -> HttpResponse:
 @require_safe
 def stem_export(request: HttpRequest, stem_id) -> HttpResponse:
     stem = selectors.stem_get(owner=request.user, stem_id=stem_id)
-    name = f"{slugify(stem.job.track.title) or 'track'}-{stem.stem_type}.{stem.format}"
-    return ranged_file_response(request, uploads_path(stem.file_path), download_name=name)
+    return ranged_file_response(
+        request, uploads_path(stem.file_path), download_name=downloads.stem_download_name(stem)
+    )
 
 
 @require_safe
 def stems_zip(request: HttpRequest, track_id) -> HttpResponse:
+    """The track's newest finished separation (full runs before previews), as a ZIP."""
     track = audio_selectors.track_get(owner=request.user, track_id=track_id)
-    base = slugify(track.title) or "track"
-    files = [
-        (f"{base}/{stem.file_name}", uploads_path(stem.file_path))
-        for stem in selectors.latest_stems(owner=request.user, track=track)
-    ]
+    latest = selectors.latest_stems(owner=request.user, track=track)
+    return _zip_response(request, latest[0].job, latest)
+
+
+@require_safe
+def job_zip(request: HttpRequest, job_id) -> HttpResponse:
+    """This separation's stems, as a ZIP."""
+    job = selectors.completed_job_get(user=request.user, job_id=job_id)
+    return _zip_response(request, job, list(job.stems.all()))
+
+
+def _zip_response(request: HttpRequest, job, stem_rows) -> HttpResponse:
+    name, files = downloads.zip_entries(job=job, stems=stem_rows)
     if request.method == "HEAD":  # what a GET would send, without building the archive
         response = HttpResponse(content_type="application/zip")
     else:
         response = StreamingHttpResponse(iterate_in_thread(zip_stream(files)), content_type="application/zip")
-    response["Content-Disposition"] = f'attachment; filename="{base}-stems.zip"'
+    response["Content-Disposition"] = content_disposition_header(True, name)
     return response

@@ -19,6 +19,7 @@ from jobs.api import serializers as shapes
 from jobs.dispatch import JobQueueUnavailable
 from jobs.models import JobStatus, ProcessingJob
 from jobs.payloads import job_payload
+from jobs.stems import job_delete
 from preferences.services import separation_options
 
 
@@ -89,6 +90,16 @@ class JobDetailView(APIView):
     )
     def get(self, request: Request, job_id) -> Response:
         return Response(job_payload(selectors.job_get(user=request.user, job_id=job_id)))
+
+    @extend_schema(
+        tags=["jobs"],
+        summary="Delete a separation with its stems and files",
+        description="A queued or running job stops. The track and its other separations stay.",
+        responses={204: None, **error_responses(403, 404)},
+    )
+    def delete(self, request: Request, job_id) -> Response:
+        job_delete(job=selectors.job_get(user=request.user, job_id=job_id))
+        return Response(status=204)
 
 
 class JobCancelView(APIView):

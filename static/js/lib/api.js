@@ -30,6 +30,11 @@ export function postJson(url, body) {
   return request(url, { method: "POST", body });
 }
 
+/** DELETE `url`; resolves when it is gone, rejects with an ApiError. */
+export function deleteJson(url) {
+  return request(url, { method: "DELETE" });
+}
+
 async function request(url, { method, body }) {
   const headers = { Accept: "application/json" };
   if (method !== "GET") headers["X-CSRFToken"] = csrfToken();

@@ -1,8 +1,9 @@
 // The library page: uploads, the Separate Stems dialog, and each card's job panel,
-// which follows the job live (progress, then stems) without reloading.
-import { postJson } from "../lib/api.js";
+// listing every separation of its track and following them live without reloading.
+import { deleteJson, postJson } from "../lib/api.js";
 import { readJson } from "../lib/dom.js";
 import { followJobEvents } from "../lib/events.js";
+import { modelWords } from "../lib/jobs.js";
 import { createJobTracker } from "../lib/job-tracker.js";
 import { createCardJobs } from "./cards.js";
 import { bindSeparateDialog } from "./separate-dialog.js";
@@ -16,9 +17,15 @@ const actions = {
   start: (request) => postJson(data.urls.jobs, request).then(showNow),
   cancel: (job) => postJson(job.cancel_url).then((answer) => showNow(answer.job)),
   separateFully: (job) => actions.start(fullRunRequest(job)),
+  remove: (job) => {
+    if (!window.confirm(`Delete this separation (${modelWords(job)}) and its stem files?`)) {
+      return Promise.reject(new Error("Not deleted."));
+    }
+    return deleteJson(job.url).then(() => cards.remove({ job_id: job.id, track_id: job.track_id }));
+  },
 };
 const cards = createCardJobs({ grid, panelOptions: { actions, previewSeconds: data.preview_seconds } });
-const tracker = createJobTracker({ jobs: Object.values(data.jobs), onChange: cards.offer });
+const tracker = createJobTracker({ jobs: data.jobs, onChange: cards.show });
 
 /** What the user just did is shown at once, whatever the card showed. */
 function showNow(job) {
@@ -31,7 +38,7 @@ function fullRunRequest(job) {
   return { track, engine, model, stems, output_format, preview: false };
 }
 
-Object.values(data.jobs).forEach(cards.show);
+data.jobs.forEach(cards.show);
 bindSeparateDialog({
   dialog: document.getElementById("separate-dialog"),
   grid,
@@ -47,6 +54,10 @@ bindUploads({
 });
 followJobEvents({
   url: data.urls.events,
-  handlers: { "job.progress": tracker.progress, "job.status": (event) => tracker.accept(event.job) },
+  handlers: {
+    "job.progress": tracker.progress,
+    "job.status": (event) => tracker.accept(event.job),
+    "job.deleted": cards.remove,
+  },
   resync: tracker.resync,
 });
