@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from audio.engines.registry import all_engines
 from audio.models import Track
+from jobs.forms import SeparateForm
 from jobs.payloads import job_payload
 from jobs.preview import PREVIEW_SECONDS
 from jobs.routing import EVENTS_PATH
@@ -19,12 +20,23 @@ def page_urls() -> dict[str, str]:
     return {"jobs": reverse("api-jobs"), "events": f"/{EVENTS_PATH}"}
 
 
+def separate_form(*, user: AbstractBaseUser) -> SeparateForm:
+    """The Separate Stems form with the user's defaults as its initial values."""
+    defaults = separation_defaults(user=user)
+    return SeparateForm(initial={**defaults, "stems": defaults["stems_mode"]}, auto_id="sep-%s")
+
+
+def engine_catalog() -> dict:
+    """Every engine's label and models with their stems, for the Separate Stems dialog's script."""
+    return {engine.name: {"label": engine.label, "models": engine.models()} for engine in all_engines()}
+
+
 def library_data(*, user: AbstractBaseUser, tracks: list[Track]) -> dict:
     """Every job of the tracks shown, every engine's models with their stems, the user's defaults."""
     found = jobs_by_track(user=user, track_ids=[track.id for track in tracks])
     return {
         "jobs": [job_payload(job) for jobs in found.values() for job in jobs],
-        "catalog": {engine.name: {"label": engine.label, "models": engine.models()} for engine in all_engines()},
+        "catalog": engine_catalog(),
         "defaults": separation_defaults(user=user),
         "preview_seconds": PREVIEW_SECONDS,
         "urls": page_urls(),

@@ -18,6 +18,7 @@ from audio.models import Track
 from jobs import progress
 from jobs.dispatch import JobQueueUnavailable, job_send
 from jobs.models import ACTIVE_STATUSES, JobStatus, ProcessingJob
+from jobs.preview import PREVIEW_SECONDS
 from jobs.stems import stems_discard, stems_draw, stems_store
 from jobs.storage import storage_full_message, storage_room
 
@@ -82,12 +83,15 @@ def job_create(
     options: dict | None = None,
 ) -> ProcessingJob:
     """Queue a separation of ``track``; an identical job done or under way is returned instead.
+    A preview of a track no longer than PREVIEW_SECONDS is made a full run.
 
     Raises JobRejected for bad choices or when the user already has
     MAX_ACTIVE_JOBS_PER_USER jobs queued or running, JobQueueUnavailable when the
     broker does not take it (the job is then failed, and counts no more).
     """
     _validate(engine=engine, model=model, stems_mode=stems_mode, output_format=output_format)
+    # A preview of a track no longer than a preview is the full run: one job, not the same work twice.
+    preview = preview and track.duration_seconds > PREVIEW_SECONDS
     spec = {
         "track": track,
         "user": user,

@@ -18,9 +18,7 @@ from audio.http.throttling import UPLOAD, throttled
 from audio.http.zipstream import zip_stream
 from audio.storage import uploads_path
 from jobs import downloads, selectors, stems, storage
-from jobs.forms import SeparateForm
-from jobs.pages import library_data
-from preferences.services import separation_defaults
+from jobs.pages import library_data, separate_form
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -30,8 +28,6 @@ def _wants_json(request: HttpRequest) -> bool:
 @require_GET
 def library(request: HttpRequest) -> HttpResponse:
     tracks = list(audio_selectors.track_list(owner=request.user))
-    defaults = separation_defaults(user=request.user)
-    form = SeparateForm(initial={**defaults, "stems": defaults["stems_mode"]}, auto_id="sep-%s")
     return render(
         request,
         "jobs/library.html",
@@ -39,7 +35,7 @@ def library(request: HttpRequest) -> HttpResponse:
             "tracks": tracks,
             "max_upload_mb": settings.MAX_UPLOAD_MB,
             "max_track_minutes": settings.MAX_TRACK_SECONDS // 60,
-            "separate_form": form,
+            "separate_form": separate_form(user=request.user),
             "page_data": library_data(user=request.user, tracks=tracks),
         },
     )

@@ -6,7 +6,7 @@ import { followJobEvents } from "../lib/events.js";
 import { modelWords } from "../lib/jobs.js";
 import { createJobTracker } from "../lib/job-tracker.js";
 import { createCardJobs } from "./cards.js";
-import { bindSeparateDialog } from "./separate-dialog.js";
+import { bindSeparateDialog } from "../lib/separate-dialog.js";
 import { addTrackCard } from "./track-grid.js";
 import { bindUploads } from "./upload.js";
 
