@@ -2,9 +2,10 @@
 
 from django import forms
 
-from audio.engines.base import OUTPUT_FORMATS, STEMS_LABELS
-from audio.engines.registry import all_engines
+from audio.engines.base import MODEL_DOWNLOADS, MODEL_MISSING, MODEL_READY, OUTPUT_FORMATS, STEMS_LABELS
 from jobs.preview import PREVIEW_SECONDS
+
+MODEL_STATE_WORDS = {MODEL_DOWNLOADS: "downloads on first use", MODEL_MISSING: "not available"}
 
 
 class SeparateForm(forms.Form):
@@ -16,10 +17,15 @@ class SeparateForm(forms.Form):
     output_format = forms.ChoiceField(label="Format", choices=[(name, name.upper()) for name in OUTPUT_FORMATS])
     preview = forms.BooleanField(required=False, label=f"Preview: {PREVIEW_SECONDS:g} s from where the vocals start")
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, catalog: list[dict], **kwargs):
+        """``catalog``: preferences.services.models_catalog for the user."""
         super().__init__(*args, **kwargs)
-        engines = all_engines()
-        self.fields["engine"].choices = [(engine.name, engine.label) for engine in engines]
+        self.fields["engine"].choices = [(engine["name"], engine["label"]) for engine in catalog]
         self.fields["model"].choices = [
-            (engine.label, [(model, model) for model in engine.models()]) for engine in engines
+            (engine["label"], [(model["name"], _model_label(model)) for model in engine["models"]])
+            for engine in catalog
         ]
+
+
+def _model_label(model: dict) -> str:
+    return model["name"] if model["state"] == MODEL_READY else f"{model['name']} ({MODEL_STATE_WORDS[model['state']]})"

@@ -5,14 +5,13 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractBaseUser
 from django.urls import reverse
 
-from audio.engines.registry import all_engines
 from audio.models import Track
 from jobs.forms import SeparateForm
 from jobs.payloads import job_payload
 from jobs.preview import PREVIEW_SECONDS
 from jobs.routing import EVENTS_PATH
 from jobs.selectors import jobs_by_track
-from preferences.services import separation_defaults
+from preferences.services import models_catalog, separation_defaults
 
 
 def page_urls() -> dict[str, str]:
@@ -21,14 +20,25 @@ def page_urls() -> dict[str, str]:
 
 
 def separate_form(*, user: AbstractBaseUser) -> SeparateForm:
-    """The Separate Stems form with the user's defaults as its initial values."""
+    """The Separate Stems form with the user's defaults as its initial values, each model
+    labelled with whether it can run here."""
     defaults = separation_defaults(user=user)
-    return SeparateForm(initial={**defaults, "stems": defaults["stems_mode"]}, auto_id="sep-%s")
+    return SeparateForm(
+        initial={**defaults, "stems": defaults["stems_mode"]}, auto_id="sep-%s", catalog=models_catalog(user=user)
+    )
 
 
-def engine_catalog() -> dict:
-    """Every engine's label and models with their stems, for the Separate Stems dialog's script."""
-    return {engine.name: {"label": engine.label, "models": engine.models()} for engine in all_engines()}
+def engine_catalog(*, user: AbstractBaseUser) -> dict:
+    """Engine name -> its label, default model, and models (stems, state, note), for the
+    Separate Stems dialog's script."""
+    return {
+        engine["name"]: {
+            "label": engine["label"],
+            "default": next(model["name"] for model in engine["models"] if model["default"]),
+            "models": {model["name"]: model for model in engine["models"]},
+        }
+        for engine in models_catalog(user=user)
+    }
 
 
 def library_data(*, user: AbstractBaseUser, tracks: list[Track]) -> dict:
@@ -36,7 +46,7 @@ def library_data(*, user: AbstractBaseUser, tracks: list[Track]) -> dict:
     found = jobs_by_track(user=user, track_ids=[track.id for track in tracks])
     return {
         "jobs": [job_payload(job) for jobs in found.values() for job in jobs],
-        "catalog": engine_catalog(),
+        "catalog": engine_catalog(user=user),
         "defaults": separation_defaults(user=user),
         "preview_seconds": PREVIEW_SECONDS,
         "urls": page_urls(),

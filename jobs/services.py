@@ -21,6 +21,7 @@ from jobs.models import ACTIVE_STATUSES, JobStatus, ProcessingJob
 from jobs.preview import PREVIEW_SECONDS
 from jobs.stems import stems_discard, stems_draw, stems_store
 from jobs.storage import storage_full_message, storage_room
+from preferences.services import model_states
 
 logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 2  # the first run and one retry after a worker died
@@ -42,13 +43,18 @@ class JobLimitReached(JobRejected):
     """The user is at a limit: MAX_ACTIVE_JOBS_PER_USER jobs queued or running, or no storage left."""
 
 
-def _validate(*, engine: str, model: str, stems_mode: str, output_format: str) -> None:
+def _validate(*, user, engine: str, model: str, stems_mode: str, output_format: str) -> None:
     try:
         models = get_engine(engine).models()
     except EngineError as exc:
         raise JobRejected(exc.message, "engine") from exc
     if model not in models:
         raise JobRejected(f"The {engine} engine has no model {model!r}; choose one of: {', '.join(models)}.", "model")
+    states = model_states(user=user, engine=engine)
+    if not states[model].usable:
+        ready = [name for name, state in states.items() if state.ready]
+        instead = f"; ready here: {', '.join(ready)}" if ready else ""
+        raise JobRejected(f"{model} cannot run: {states[model].note}{instead}.", "model")
     if stems_mode not in STEMS_MODES:
         raise JobRejected(f"Unknown stems mode {stems_mode!r}; choose one of: {', '.join(STEMS_MODES)}.", "stems")
     if output_format not in OUTPUT_FORMATS:
@@ -89,7 +95,7 @@ def job_create(
     MAX_ACTIVE_JOBS_PER_USER jobs queued or running, JobQueueUnavailable when the
     broker does not take it (the job is then failed, and counts no more).
     """
-    _validate(engine=engine, model=model, stems_mode=stems_mode, output_format=output_format)
+    _validate(user=user, engine=engine, model=model, stems_mode=stems_mode, output_format=output_format)
     # A preview of a track no longer than a preview is the full run: one job, not the same work twice.
     preview = preview and track.duration_seconds > PREVIEW_SECONDS
     spec = {

@@ -105,9 +105,7 @@ def stem_file(request: HttpRequest, job_id, file_name: str) -> HttpResponse:
 @require_safe
 def stem_export(request: HttpRequest, stem_id) -> HttpResponse:
     stem = selectors.stem_get(owner=request.user, stem_id=stem_id)
-    return ranged_file_response(
-        request, uploads_path(stem.file_path), download_name=downloads.stem_download_name(stem)
-    )
+    return ranged_file_response(request, uploads_path(stem.file_path), download_name=downloads.stem_download_name(stem))
 
 
 @require_safe

@@ -32,7 +32,7 @@ def track_studio(request: HttpRequest, track_id) -> HttpResponse:
     page_data = {
         "jobs": [job_payload(item) for item in jobs],
         "urls": page_urls(),
-        "catalog": engine_catalog(),
+        "catalog": engine_catalog(user=request.user),
         "mixer": None,
     }
     if job is not None and job.status == JobStatus.COMPLETED:

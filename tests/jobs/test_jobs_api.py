@@ -2,6 +2,7 @@
 
 import pytest
 
+from audio.engines import registry
 from jobs.models import JobStatus, ProcessingJob
 
 
@@ -27,7 +28,10 @@ def test_unset_fields_come_from_the_users_settings(api, track):
     assert job["track_id"] == str(track.id) and job["stems"] == [] and job["zip_url"] is None
 
 
-def test_lalalai_jobs_take_the_splitter_and_options_from_settings(api, track):
+def test_lalalai_jobs_take_the_splitter_and_options_from_settings(api, user, make_track, settings, monkeypatch):
+    track = make_track(user, seconds=61.0)  # longer than a preview
+    settings.SYSTEM_LALALAI_ACTIVATION_KEY = "the-installations-key"
+    monkeypatch.setattr(registry, "_instances", {})
     api.put(
         "/api/settings/",
         {
@@ -43,7 +47,9 @@ def test_lalalai_jobs_take_the_splitter_and_options_from_settings(api, track):
     assert (job["engine"], job["model"], job["preview"]) == ("lalalai", "phoenix", True)
     assert job["options"] == {"dereverb": True, "extraction_level": "clear_cut", "stems": ["strings"]}
     local = api.post("/api/jobs/", {"track": str(track.id), "engine": "local"}, format="json").json()
-    assert (local["engine"], local["model"], local["options"]) == ("local", "htdemucs", {})
+    catalog = {engine["name"]: engine["models"] for engine in api.get("/api/models/").json()["engines"]}
+    default = next(model["name"] for model in catalog["local"] if model["default"])
+    assert (local["engine"], local["model"], local["options"]) == ("local", default, {})
 
 
 def test_given_fields_win_and_the_same_job_twice_is_one_job(api, track):

@@ -12,10 +12,13 @@ from pathlib import Path
 import redis
 
 from audio.engines.base import (
+    MODEL_MISSING,
+    MODEL_READY,
     EngineCancelled,
     EngineError,
     EngineProtocolError,
     EngineTimeout,
+    ModelState,
     ProgressCallback,
     SeparationRequest,
     SeparationResult,
@@ -34,6 +37,7 @@ logger = logging.getLogger(__name__)
 # Progress shares: upload up to 5 %, lalal.ai's work up to 90 %, downloads the rest.
 _UPLOADED = 5
 _PROCESSED = 90
+NO_KEY_NOTE = "needs a lalal.ai licence key: enter yours on the Settings page"
 _WAIT_STEP = 0.1  # seconds between looks at the cancel flag while waiting
 
 
@@ -85,6 +89,13 @@ class LalalaiEngine:
 
     def models(self) -> dict[str, list[str]]:
         return stems.models()
+
+    def model_states(self, *, own_credentials: bool) -> dict[str, ModelState]:
+        if own_credentials or self._system_key:
+            state = ModelState(MODEL_READY)
+        else:
+            state = ModelState(MODEL_MISSING, NO_KEY_NOTE)
+        return dict.fromkeys(stems.models(), state)
 
     def preference_problems(self, values: Mapping[str, object]) -> dict[str, str]:
         return preferences.problems(values)

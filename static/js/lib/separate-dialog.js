@@ -1,7 +1,8 @@
 // The Separate Stems dialog. The template renders the form with the user's defaults
 // as its initial values, so opening it resets the form to them. The model list holds
 // every engine's models, in optgroups labelled like the engines in `catalog`; only
-// the chosen engine's group is offered, and the chosen model's stems are named.
+// the chosen engine's group is offered (starting from its default, a model that is
+// ready), the chosen model's stems are named, and a model that is not ready says why.
 
 /**
  * Wire the dialog: buttons `.separate-button` in `grid` open it for their track;
@@ -24,15 +25,16 @@ export function bindSeparateDialog({ dialog, grid, catalog, start }) {
       group.hidden = !offered;
       group.disabled = !offered;
     }
-    if (model.selectedOptions[0]?.parentElement.label !== label) {
-      model.value = Object.keys(catalog[engine.value].models)[0];
-    }
-    nameStems();
+    if (model.selectedOptions[0]?.parentElement.label !== label) model.value = catalog[engine.value].default;
+    describeModel();
   }
 
-  function nameStems() {
-    const stems = catalog[engine.value].models[model.value] || [];
-    form.querySelector("#sep-stem-names").textContent = `(${stems.join(", ")})`;
+  function describeModel() {
+    const chosen = catalog[engine.value].models[model.value];
+    form.querySelector("#sep-stem-names").textContent = chosen ? `(${chosen.stems.join(", ")})` : "";
+    const note = form.querySelector("#sep-model-note");
+    note.textContent = chosen && chosen.note ? `${chosen.name}: ${chosen.note}.` : "";
+    note.hidden = !note.textContent;
   }
 
   function open(button) {
@@ -58,7 +60,7 @@ export function bindSeparateDialog({ dialog, grid, catalog, start }) {
   }
 
   engine.addEventListener("change", offerEngineModels);
-  model.addEventListener("change", nameStems);
+  model.addEventListener("change", describeModel);
   form.addEventListener("submit", submit);
   form.querySelector("#sep-close").addEventListener("click", () => dialog.close());
   grid.addEventListener("click", (event) => {
