@@ -1,12 +1,18 @@
 """Reads of processing jobs and their stems, always scoped to their owner."""
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from audio.models import Track
 from jobs.models import JobStatus, ProcessingJob, Stem
+
+
+def tracks_separated(*, tracks: QuerySet[Track], separated: bool) -> QuerySet[Track]:
+    """Of ``tracks``, those with (``separated``) or without a completed separation."""
+    done = Exists(ProcessingJob.objects.filter(track=OuterRef("pk"), status=JobStatus.COMPLETED))
+    return tracks.filter(done) if separated else tracks.exclude(done)
 
 
 def job_get(*, user: AbstractBaseUser, job_id) -> ProcessingJob:

@@ -18,6 +18,7 @@ urlpatterns = [
     path("models/", catalog_api.ModelCatalogView.as_view(), name="api-models"),
     path("tracks/", tracks_api.TrackListView.as_view(), name="api-tracks"),
     path("tracks/<uuid:track_id>/", tracks_api.TrackDetailView.as_view(), name="api-track"),
+    path("tracks/<uuid:track_id>/cover/", tracks_api.TrackCoverView.as_view(), name="api-track-cover"),
     path("jobs/", jobs_api.JobListView.as_view(), name="api-jobs"),
     path("jobs/<uuid:job_id>/", jobs_api.JobDetailView.as_view(), name="api-job"),
     path("jobs/<uuid:job_id>/cancel/", jobs_api.JobCancelView.as_view(), name="api-job-cancel"),

@@ -6,12 +6,14 @@ from django.utils.decorators import method_decorator
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from audio.http.errors import error_responses
+from audio.http.pagination import LimitOffset
 from audio.http.throttling import JOB_CREATE, throttled
 from audio.selectors import track_get
 from jobs import selectors, services
@@ -34,12 +36,14 @@ class QueueUnavailable(APIException):
     wait = 30  # seconds, sent as Retry-After
 
 
-class JobListView(APIView):
+class JobListView(GenericAPIView):
     parser_classes = [JSONParser]
+    pagination_class = LimitOffset
+    serializer_class = shapes.JobSerializer
 
     @extend_schema(
         tags=["jobs"],
-        summary="Your jobs, newest first",
+        summary="Your jobs, newest first, in pages",
         parameters=[shapes.JobFilterSerializer],
         responses={200: shapes.JobSerializer(many=True), **error_responses(400)},
     )
@@ -49,7 +53,7 @@ class JobListView(APIView):
         jobs = ProcessingJob.objects.filter(user=request.user).prefetch_related("stems")
         if "track" in query.validated_data:
             jobs = jobs.filter(track_id=query.validated_data["track"])
-        return Response([job_payload(job) for job in jobs])
+        return self.get_paginated_response([job_payload(job) for job in self.paginate_queryset(jobs)])
 
     @extend_schema(
         tags=["jobs"],
