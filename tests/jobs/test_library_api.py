@@ -172,7 +172,7 @@ def test_another_user_cannot_edit(other_api, library):
 
 def test_a_picture_of_too_many_pixels_is_refused_before_decoding(api, library, tmp_path):
     huge = tmp_path / "huge.png"
-    ffmpeg("-f", "lavfi", "-i", "color=c=black:s=4097x4096", "-frames:v", "1", str(huge))
+    ffmpeg("-f", "lavfi", "-i", "color=c=black:s=4200x4200", "-frames:v", "1", str(huge))
     answer = api.put(
         f"/api/tracks/{library[0].id}/cover/",
         {"cover": SimpleUploadedFile("huge.png", huge.read_bytes())},
