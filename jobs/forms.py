@@ -3,7 +3,48 @@
 from django import forms
 
 from audio.engines.base import MODEL_DOWNLOADS, MODEL_MISSING, MODEL_READY, OUTPUT_FORMATS, STEMS_LABELS
+from audio.selectors import DEFAULT_ORDERING, MAX_QUERY, TRACK_ORDERINGS
 from jobs.preview import PREVIEW_SECONDS
+
+# How the library page names each ordering, ascending then descending (audio.selectors.TRACK_ORDERINGS);
+# one without words here is shown by its name with an arrow.
+ORDERING_WORDS = {
+    "added": ("Oldest first", "Newest first"),
+    "title": ("Title A–Z", "Title Z–A"),
+    "artist": ("Artist A–Z", "Artist Z–A"),
+    "album": ("Album A–Z", "Album Z–A"),
+    "duration": ("Shortest first", "Longest first"),
+}
+SEPARATED_CHOICES = {"": "All tracks", "yes": "With stems", "no": "Not separated yet"}
+
+
+def _ordering_choices() -> list[tuple[str, str]]:
+    choices = []
+    for name in TRACK_ORDERINGS:
+        up, down = ORDERING_WORDS.get(name, (f"{name} ↑", f"{name} ↓"))
+        choices += (
+            [(f"-{name}", down), (name, up)] if f"-{name}" == DEFAULT_ORDERING else [(name, up), (f"-{name}", down)]
+        )
+    return choices
+
+
+class LibraryFilterForm(forms.Form):
+    """The library page's search, sort and filter (GET parameters, like the tracks API's)."""
+
+    q = forms.CharField(required=False, max_length=MAX_QUERY, label="Search")
+    ordering = forms.ChoiceField(required=False, label="Sort", choices=_ordering_choices)
+    separated = forms.ChoiceField(required=False, label="Show", choices=list(SEPARATED_CHOICES.items()))
+
+    def wanted(self) -> dict:
+        """The search as jobs.selectors.library_tracks takes it; a bad value counts as not given."""
+        data = self.cleaned_data if self.is_valid() else {}
+        separated = data.get("separated")
+        return {
+            "query": data.get("q", ""),
+            "ordering": data.get("ordering") or DEFAULT_ORDERING,
+            "separated": {"yes": True, "no": False}.get(separated),
+        }
+
 
 MODEL_STATE_WORDS = {MODEL_DOWNLOADS: "downloads on first use", MODEL_MISSING: "not available"}
 

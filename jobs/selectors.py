@@ -6,11 +6,19 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from audio.models import Track
+from audio.selectors import DEFAULT_ORDERING, track_search
 from jobs.models import JobStatus, ProcessingJob, Stem
 
 
-def tracks_separated(*, tracks: QuerySet[Track], separated: bool) -> QuerySet[Track]:
-    """Of ``tracks``, those with (``separated``) or without a completed separation."""
+def library_tracks(
+    *, user: AbstractBaseUser, query: str = "", ordering: str = DEFAULT_ORDERING, separated: bool | None = None
+) -> QuerySet[Track]:
+    """The user's tracks matching ``query``, sorted by ``ordering`` (audio.selectors.track_search),
+    only those with (``separated``) or without a completed separation when it is given.
+    Raises UnknownOrdering."""
+    tracks = track_search(owner=user, query=query, ordering=ordering)
+    if separated is None:
+        return tracks
     done = Exists(ProcessingJob.objects.filter(track=OuterRef("pk"), status=JobStatus.COMPLETED))
     return tracks.filter(done) if separated else tracks.exclude(done)
 

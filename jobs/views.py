@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -18,7 +19,10 @@ from audio.http.throttling import UPLOAD, throttled
 from audio.http.zipstream import zip_stream
 from audio.storage import uploads_path
 from jobs import downloads, selectors, stems, storage
+from jobs.forms import LibraryFilterForm
 from jobs.pages import library_data, separate_form
+
+LIBRARY_PAGE_SIZE = 48
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -27,12 +31,18 @@ def _wants_json(request: HttpRequest) -> bool:
 
 @require_GET
 def library(request: HttpRequest) -> HttpResponse:
-    tracks = list(audio_selectors.track_list(owner=request.user))
+    search = LibraryFilterForm(request.GET)
+    found = selectors.library_tracks(user=request.user, **search.wanted())
+    page = Paginator(found, LIBRARY_PAGE_SIZE).get_page(request.GET.get("page"))
+    tracks = list(page)
     return render(
         request,
         "jobs/library.html",
         {
             "tracks": tracks,
+            "page": page,
+            "search": search,
+            "searching": any(request.GET.get(name) for name in ("q", "separated")),
             "max_upload_mb": settings.MAX_UPLOAD_MB,
             "max_track_minutes": settings.MAX_TRACK_SECONDS // 60,
             "separate_form": separate_form(user=request.user),

@@ -31,7 +31,7 @@ from audio.models import Track
 from audio.selectors import DEFAULT_ORDERING, MAX_QUERY, TRACK_ORDERINGS, UnknownOrdering
 from audio.services import NoRoom, TrackInvalid, track_cover_set, track_update
 from jobs import storage
-from jobs.selectors import tracks_separated
+from jobs.selectors import library_tracks
 from jobs.stems import track_delete
 
 
@@ -131,12 +131,11 @@ def tracks_found(*, user, params) -> QuerySet[Track]:
     query.is_valid(raise_exception=True)
     wanted = query.validated_data
     try:
-        tracks = selectors.track_search(owner=user, query=wanted.get("q", ""), ordering=wanted["ordering"])
+        return library_tracks(
+            user=user, query=wanted.get("q", ""), ordering=wanted["ordering"], separated=wanted["separated"]
+        )
     except UnknownOrdering as exc:
         raise ValidationError({"ordering": exc.message}) from exc
-    if wanted["separated"] is not None:
-        tracks = tracks_separated(tracks=tracks, separated=wanted["separated"])
-    return tracks
 
 
 class TrackListView(ListAPIView):

@@ -1,10 +1,12 @@
 // The studio page: the track's separations, following live ones, the stem mixer of
-// the chosen one once it is done, a new separation, and deleting the chosen one.
+// the chosen one once it is done, a new separation, deleting the chosen one, and
+// editing the track's details.
 import { deleteJson, postJson } from "../lib/api.js";
 import { readJson } from "../lib/dom.js";
 import { bindSeparateDialog } from "../lib/separate-dialog.js";
 import { followJobList } from "./job-list.js";
 import { startMixer } from "./mixer.js";
+import { bindTrackEdit } from "./track-edit.js";
 
 const urls = readJson("page-urls");
 const list = document.querySelector(".job-list");
@@ -21,6 +23,8 @@ bindSeparateDialog({
   catalog: readJson("engine-catalog"),
   start: (request) => postJson(urls.jobs, request).then((job) => window.location.assign(job.studio_url)),
 });
+
+bindTrackEdit({ dialog: document.getElementById("edit-dialog"), opener: document.getElementById("edit-track") });
 
 const remove = document.querySelector(".job-delete");
 if (remove) {
