@@ -99,8 +99,9 @@ class EngineAccount(Protocol):
     def cancel_all(self, credentials: str) -> dict[str, bool]:
         """Cancel every task of the account; task id -> whether it was cancelled."""
 
-    def cost_minutes(self, *, seconds: float, stems: int) -> float:
-        """Minutes a separation of ``seconds`` of audio into ``stems`` stems costs."""
+    def cost_minutes(self, *, seconds: float, model: str, stems_mode: str, options: Mapping[str, object]) -> float:
+        """Minutes the service bills for separating ``seconds`` of audio as a job with these
+        choices asks. Raises EngineRejectedInput for choices the engine refuses."""
 
 
 class Engine(Protocol):

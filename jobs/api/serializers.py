@@ -92,6 +92,18 @@ class QuotaSerializer(serializers.Serializer):
         help_text="What the service says is left on your key (cached for a minute); null on the "
         "installation's key, whose minutes only staff see.",
     )
+    job_cost_minutes = serializers.FloatField(
+        required=False, help_text="With `track`: what that job would cost, before it starts."
+    )
+
+
+class QuotaQuerySerializer(serializers.Serializer):
+    """Optional: a job to price before it starts (its options come from your settings)."""
+
+    track = serializers.UUIDField(required=False, help_text="Price a job of this track of yours.")
+    model = serializers.CharField(required=False, max_length=40, help_text="Default: from your settings.")
+    stems = serializers.ChoiceField(choices=STEMS_MODES, required=False, help_text="Default: from your settings.")
+    preview = serializers.BooleanField(required=False, default=False)
 
 
 class AccountCancelSerializer(serializers.Serializer):
