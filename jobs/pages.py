@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractBaseUser
 from django.urls import reverse
 
+from audio.engines.registry import get_engine
 from audio.models import Track
 from jobs.forms import SeparateForm
 from jobs.payloads import job_payload
@@ -29,13 +30,16 @@ def separate_form(*, user: AbstractBaseUser) -> SeparateForm:
 
 
 def engine_catalog(*, user: AbstractBaseUser) -> dict:
-    """Engine name -> its label, default model, and models (stems, state, note), for the
-    Separate Stems dialog's script."""
+    """Engine name -> its label, default model, models (stems, state, note) and, for an engine
+    billed by the minute, where to ask what a job costs, for the Separate Stems dialog's script."""
     return {
         engine["name"]: {
             "label": engine["label"],
             "default": next(model["name"] for model in engine["models"] if model["default"]),
             "models": {model["name"]: model for model in engine["models"]},
+            "quota_url": reverse("api-engine-quota", args=[engine["name"]])
+            if get_engine(engine["name"]).account
+            else None,
         }
         for engine in models_catalog(user=user)
     }

@@ -69,6 +69,12 @@ class SettingsForm(forms.Form):
             for title, names in self.sections
         ]
 
+    def keep_typed_secrets(self) -> None:
+        """After a refusal elsewhere, a key typed here stays in its box (a refused key itself does not)."""
+        for key in self.secrets:
+            if self.is_bound and self[key].value() and key not in self.errors:
+                self.fields[key].widget.render_value = True
+
     def values(self) -> dict:
         """The cleaned form as preferences_update takes it; a secret only when it changes."""
         values = {

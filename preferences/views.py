@@ -3,8 +3,10 @@
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from audio.engines.registry import all_engines
 from preferences.forms import SettingsForm
 from preferences.services import PreferencesInvalid, preference_values, preferences_get, preferences_update, secret_mask
 
@@ -25,5 +27,12 @@ def settings_edit(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, "Settings saved.")
                 return redirect("settings")
+    form.keep_typed_secrets()
     masks = {key: secret_mask(row=row, engine=engine) for key, engine in form.secrets.items()}
-    return render(request, "preferences/settings.html", {"form": form, "sections": form.layout(masks)})
+    # Engines billed by the minute: the page asks each for the minutes left (GET /api/<engine>/quota).
+    quotas = {
+        engine.label: reverse("api-engine-quota", args=[engine.name]) for engine in all_engines() if engine.account
+    }
+    return render(
+        request, "preferences/settings.html", {"form": form, "sections": form.layout(masks), "quotas": quotas}
+    )

@@ -2,7 +2,10 @@
 // as its initial values, so opening it resets the form to them. The model list holds
 // every engine's models, in optgroups labelled like the engines in `catalog`; only
 // the chosen engine's group is offered (starting from its default, a model that is
-// ready), the chosen model's stems are named, and a model that is not ready says why.
+// ready), the chosen model's stems are named, a model that is not ready says why, and
+// an engine billed by the minute says what this job will cost and what is left.
+import { getJson } from "./api.js";
+import { minutesWords } from "./format.js";
 
 /**
  * Wire the dialog: buttons `.separate-button` in `grid` open it for their track;
@@ -16,7 +19,9 @@ export function bindSeparateDialog({ dialog, grid, catalog, start }) {
   const model = fields.model;
   const errorLine = form.querySelector(".dialog-error");
   const startButton = form.querySelector("[type=submit]");
+  const costLine = form.querySelector("#sep-cost");
   let trackId = null;
+  let asked = 0; // answers to older questions about the cost are dropped
 
   function offerEngineModels() {
     const label = catalog[engine.value].label;
@@ -35,6 +40,28 @@ export function bindSeparateDialog({ dialog, grid, catalog, start }) {
     const note = form.querySelector("#sep-model-note");
     note.textContent = chosen && chosen.note ? `${chosen.name}: ${chosen.note}.` : "";
     note.hidden = !note.textContent;
+    priceJob();
+  }
+
+  async function priceJob() {
+    const url = catalog[engine.value].quota_url;
+    const question = ++asked;
+    costLine.hidden = !url;
+    if (!url || !trackId) return;
+    costLine.textContent = "Working out what this job costs…";
+    const query = new URLSearchParams({
+      track: trackId,
+      model: model.value,
+      stems: fields.stems.value,
+      preview: fields.preview.checked ? "true" : "false",
+    });
+    let words;
+    try {
+      words = costWords(await getJson(`${url}?${query}`));
+    } catch (error) {
+      words = error.message;
+    }
+    if (question === asked) costLine.textContent = words;
   }
 
   function open(button) {
@@ -61,12 +88,25 @@ export function bindSeparateDialog({ dialog, grid, catalog, start }) {
 
   engine.addEventListener("change", offerEngineModels);
   model.addEventListener("change", describeModel);
+  for (const input of [...form.querySelectorAll("[name=stems]"), fields.preview]) {
+    input.addEventListener("change", priceJob);
+  }
   form.addEventListener("submit", submit);
   form.querySelector("#sep-close").addEventListener("click", () => dialog.close());
   grid.addEventListener("click", (event) => {
     const button = event.target.closest(".separate-button");
     if (button) open(button);
   });
+}
+
+/** What a job costs and what is left, from the quota endpoint's answer. */
+function costWords(quota) {
+  const cost = `This job uses about ${minutesWords(quota.job_cost_minutes)}`;
+  if (quota.remaining_minutes === null) return `${cost} of the installation's lalal.ai time.`;
+  const left = `${minutesWords(quota.remaining_minutes)} left`;
+  return quota.job_cost_minutes > quota.remaining_minutes
+    ? `${cost}: more than the ${left} on your key.`
+    : `${cost} of the ${left} on your key.`;
 }
 
 /** The jobs API request (POST urls.jobs) the form's fields say. */
