@@ -13,7 +13,6 @@ from audio.decoding import probe_seconds
 from audio.models import Track
 from audio.storage import remove_folder, uploads_path
 from audio.waveforms import WaveformsUnavailable, waveforms_load, waveforms_store
-from jobs import progress
 from jobs.models import JobStatus, ProcessingJob, Stem
 
 logger = logging.getLogger(__name__)
@@ -91,13 +90,6 @@ def track_delete(*, track: Track) -> None:
     with transaction.atomic():
         audio_services.track_delete(track=track)
         transaction.on_commit(lambda: _remove_folders(folders))
-
-
-def job_delete(*, job: ProcessingJob) -> None:
-    """Delete one separation with its stems and files; a running one notices and stops, and
-    every open page of its owner hears of it."""
-    jobs_delete(jobs=[job])
-    transaction.on_commit(lambda: progress.send_deleted(job))
 
 
 def jobs_delete(*, jobs: list[ProcessingJob]) -> None:

@@ -20,6 +20,7 @@ urlpatterns = [
     path("tracks/<uuid:track_id>/", tracks_api.TrackDetailView.as_view(), name="api-track"),
     path("tracks/<uuid:track_id>/cover/", tracks_api.TrackCoverView.as_view(), name="api-track-cover"),
     path("jobs/", jobs_api.JobListView.as_view(), name="api-jobs"),
+    path("jobs/batch/", jobs_api.JobBatchView.as_view(), name="api-jobs-batch"),
     path("jobs/<uuid:job_id>/", jobs_api.JobDetailView.as_view(), name="api-job"),
     path("jobs/<uuid:job_id>/cancel/", jobs_api.JobCancelView.as_view(), name="api-job-cancel"),
     path("jobs/<uuid:job_id>/mix/", studio_api.JobMixView.as_view(), name="api-job-mix"),

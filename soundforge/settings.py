@@ -176,6 +176,7 @@ MIX_RENDER_WORKERS = env.int("MIX_RENDER_WORKERS", default=2)
 
 # Separation jobs.
 MAX_ACTIVE_JOBS_PER_USER = env.int("MAX_ACTIVE_JOBS_PER_USER", default=3)
+MAX_WAITING_JOBS_PER_USER = env.int("MAX_WAITING_JOBS_PER_USER", default=200)
 # A running job whose worker has not reported for this long is taken as dead.
 JOB_STALE_SECONDS = env.int("JOB_STALE_SECONDS", default=20)
 # A queued job's task is sent again after this long (a lost message is caught; a duplicate does nothing).

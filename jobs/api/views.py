@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.utils.decorators import method_decorator
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
@@ -21,7 +21,7 @@ from jobs.api import serializers as shapes
 from jobs.dispatch import JobQueueUnavailable
 from jobs.models import JobStatus, ProcessingJob
 from jobs.payloads import job_payload
-from jobs.stems import job_delete
+from jobs.selectors import library_tracks
 from preferences.services import separation_options
 
 
@@ -60,10 +60,11 @@ class JobListView(GenericAPIView):
         summary="Start a separation",
         description="Fields left out come from your settings (GET /api/settings/); the engine's options come "
         "from there too. An identical job already queued is answered (201) instead of a new one; "
-        "one running or completed is answered with 200 (its result is reused).",
+        "one running or completed is answered with 200 (its result is reused). Beyond "
+        "MAX_ACTIVE_JOBS_PER_USER jobs queued or running, a new job waits its turn (status `waiting`).",
         request=shapes.JobCreateSerializer,
         responses={
-            201: OpenApiResponse(shapes.JobSerializer, description="Queued."),
+            201: OpenApiResponse(shapes.JobSerializer, description="Queued, or waiting its turn."),
             200: OpenApiResponse(shapes.JobSerializer, description="The same job, running or completed."),
             **error_responses(400, 403, 404, 409, 429, 503),
         },
@@ -83,7 +84,61 @@ class JobListView(GenericAPIView):
             raise ValidationError({exc.field: exc.message}) from exc
         except JobQueueUnavailable as exc:
             raise QueueUnavailable(exc.message) from exc
-        return Response(job_payload(job), status=201 if job.status == JobStatus.QUEUED else 200)
+        return Response(job_payload(job), status=201 if job.status in (JobStatus.WAITING, JobStatus.QUEUED) else 200)
+
+
+class JobBatchView(APIView):
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        tags=["jobs"],
+        summary="Separate several tracks alike",
+        description="Give `tracks` (ids) or `all_matching` (a library search); the other fields are as for "
+        f"POST /api/jobs/, from your settings when left out. At most {services.BATCH_MAX_TRACKS} tracks. Jobs "
+        "beyond your MAX_ACTIVE_JOBS_PER_USER wait their turn (status `waiting`) and start as others end.",
+        request=shapes.JobBatchSerializer,
+        responses={
+            201: shapes.JobBatchAnswerSerializer,
+            **error_responses(400, 403, 404, 429, 503),
+        },
+    )
+    @method_decorator(throttled(JOB_CREATE))
+    def post(self, request: Request) -> Response:
+        form = shapes.JobBatchSerializer(data=request.data, context={"request": request})
+        form.is_valid(raise_exception=True)
+        spec = dict(form.validated_data)
+        tracks = _batch_tracks(request.user, spec.pop("tracks"), spec.pop("all_matching"))
+        options = separation_options(user=request.user, engine=spec["engine"])
+        try:
+            jobs, refused = services.jobs_create_batch(user=request.user, tracks=tracks, options=options, **spec)
+        except services.JobRejected as exc:
+            raise ValidationError({exc.field: exc.message}) from exc
+        except JobQueueUnavailable as exc:
+            raise QueueUnavailable(exc.message) from exc
+        return Response({"jobs": [job_payload(job) for job in jobs], "refused": refused}, status=201)
+
+
+def _batch_tracks(user, ids: list | None, search: dict | None) -> list:
+    """The user's tracks a batch names, or those its search finds; 404 for an id not theirs,
+    400 for a search finding more than a batch takes."""
+    if ids is not None:
+        found = {track.id: track for track in library_tracks(user=user).filter(pk__in=ids)}
+        missing = [str(track_id) for track_id in ids if track_id not in found]
+        if missing:
+            raise NotFound(f"No such track: {', '.join(missing[:5])}.")
+        return [found[track_id] for track_id in dict.fromkeys(ids)]
+    tracks = list(
+        library_tracks(user=user, query=search.get("q", ""), separated=search.get("separated"))[
+            : services.BATCH_MAX_TRACKS + 1
+        ]
+    )
+    if len(tracks) > services.BATCH_MAX_TRACKS:
+        raise ValidationError(
+            {"all_matching": f"The search finds more than {services.BATCH_MAX_TRACKS} tracks; narrow it down."}
+        )
+    if not tracks:
+        raise ValidationError({"all_matching": "The search finds no track."})
+    return tracks
 
 
 class JobDetailView(APIView):
@@ -102,7 +157,7 @@ class JobDetailView(APIView):
         responses={204: None, **error_responses(403, 404)},
     )
     def delete(self, request: Request, job_id) -> Response:
-        job_delete(job=selectors.job_get(user=request.user, job_id=job_id))
+        services.job_delete(job=selectors.job_get(user=request.user, job_id=job_id))
         return Response(status=204)
 
 

@@ -90,13 +90,20 @@ def test_a_missing_track_field_is_named(api, db):
     assert answer.status_code == 400 and answer.json()["errors"] == {"track": "This field is required."}
 
 
-def test_too_many_jobs_under_way_answers_409(api, track, settings):
-    settings.MAX_ACTIVE_JOBS_PER_USER = 2
+def test_a_job_beyond_the_limit_waits_its_turn_and_waiting_is_bounded(api, track, settings):
+    settings.MAX_ACTIVE_JOBS_PER_USER, settings.MAX_WAITING_JOBS_PER_USER = 2, 1
     for model in ("htdemucs", "mdx_extra"):
         assert api.post("/api/jobs/", {"track": str(track.id), "model": model}, format="json").status_code == 201
     answer = api.post("/api/jobs/", {"track": str(track.id), "model": "htdemucs_ft"}, format="json")
+    assert answer.status_code == 201
+    assert (answer.json()["status"], answer.json()["status_label"], answer.json()["queue_position"]) == (
+        "waiting",
+        "Waiting",
+        1,
+    )
+    answer = api.post("/api/jobs/", {"track": str(track.id), "model": "htdemucs_6s"}, format="json")
     assert answer.status_code == 409
-    assert "You already have 2 jobs queued or running" in answer.json()["detail"]
+    assert "You already have 1 separations waiting their turn" in answer.json()["detail"]
 
 
 def test_list_detail_and_the_stems_urls(api, track, make_job):

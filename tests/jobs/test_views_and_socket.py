@@ -50,12 +50,12 @@ def test_bad_choices_are_refused_in_words(user_client, user, make_track, fields,
     assert not ProcessingJob.objects.exists()
 
 
-def test_over_the_limit_answers_409(user_client, user, make_track, settings):
+def test_over_the_limit_a_job_waits_its_turn(user_client, user, make_track, settings):
     settings.MAX_ACTIVE_JOBS_PER_USER = 1
     separate(user_client, make_track(user, seed=1))
     response = separate(user_client, make_track(user, seed=2))
-    assert response.status_code == 409
-    assert "You already have 1 jobs queued or running" in response.json()["detail"]
+    assert response.status_code == 201
+    assert (response.json()["status"], response.json()["queue_position"]) == ("waiting", 1)
 
 
 def test_another_users_track_and_job_are_not_found(client, user, other_user, make_track):
