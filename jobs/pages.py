@@ -11,13 +11,13 @@ from jobs.forms import SeparateForm
 from jobs.payloads import job_payload
 from jobs.preview import PREVIEW_SECONDS
 from jobs.routing import EVENTS_PATH
-from jobs.selectors import jobs_by_track
+from jobs.selectors import jobs_by_track, unfinished_jobs
 from preferences.services import models_catalog, separation_defaults
 
 
 def page_urls() -> dict[str, str]:
     """The addresses a page's script talks to: jobs are created and followed through the API."""
-    return {"jobs": reverse("api-jobs"), "events": f"/{EVENTS_PATH}"}
+    return {"jobs": reverse("api-jobs"), "batch": reverse("api-jobs-batch"), "events": f"/{EVENTS_PATH}"}
 
 
 def separate_form(*, user: AbstractBaseUser) -> SeparateForm:
@@ -46,10 +46,14 @@ def engine_catalog(*, user: AbstractBaseUser) -> dict:
 
 
 def library_data(*, user: AbstractBaseUser, tracks: list[Track]) -> dict:
-    """Every job of the tracks shown, every engine's models with their stems, the user's defaults."""
+    """Every job of the tracks shown and every unfinished job of the user's (the queue), every
+    engine's models with their stems, the user's defaults."""
     found = jobs_by_track(user=user, track_ids=[track.id for track in tracks])
+    shown = {job.id: job for jobs in found.values() for job in jobs}
+    for job in unfinished_jobs(user=user):
+        shown.setdefault(job.id, job)
     return {
-        "jobs": [job_payload(job) for jobs in found.values() for job in jobs],
+        "jobs": [job_payload(job) for job in shown.values()],
         "catalog": engine_catalog(user=user),
         "defaults": separation_defaults(user=user),
         "preview_seconds": PREVIEW_SECONDS,

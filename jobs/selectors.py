@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404
 
 from audio.models import Track
 from audio.selectors import DEFAULT_ORDERING, track_search
-from jobs.models import JobStatus, ProcessingJob, Stem
+from jobs.models import ACTIVE_STATUSES, JobStatus, ProcessingJob, Stem
 
 
 def library_tracks(
@@ -45,6 +45,15 @@ def jobs_by_track(*, user: AbstractBaseUser, track_ids) -> dict:
     for job in jobs.order_by("-created_at"):
         found.setdefault(job.track_id, []).append(job)
     return found
+
+
+def unfinished_jobs(*, user: AbstractBaseUser) -> QuerySet[ProcessingJob]:
+    """The user's jobs waiting, queued or running, oldest first."""
+    return (
+        ProcessingJob.objects.filter(user=user, status__in=ACTIVE_STATUSES)
+        .prefetch_related("stems")
+        .order_by("created_at")
+    )
 
 
 def jobs_of_track(*, user: AbstractBaseUser, track: Track) -> list[ProcessingJob]:

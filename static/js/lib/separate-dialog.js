@@ -8,9 +8,10 @@ import { getJson } from "./api.js";
 import { minutesWords } from "./format.js";
 
 /**
- * Wire the dialog: buttons `.separate-button` in `grid` open it for their track;
- * `start(request)` sends the jobs API request and rejects with an Error whose
- * message is for people.
+ * Wire the dialog: buttons `.separate-button` in `grid` open it for their track, and
+ * the answer's `openFor({ title, batch })` opens it for several (`batch`: the batch
+ * API's `tracks` or `all_matching`); `start(request)` sends the jobs API request (with
+ * `track`, or the batch's field) and rejects with an Error whose message is for people.
  */
 export function bindSeparateDialog({ dialog, grid, catalog, start }) {
   const form = dialog.querySelector("form");
@@ -21,6 +22,7 @@ export function bindSeparateDialog({ dialog, grid, catalog, start }) {
   const startButton = form.querySelector("[type=submit]");
   const costLine = form.querySelector("#sep-cost");
   let trackId = null;
+  let batch = null;
   let asked = 0; // answers to older questions about the cost are dropped
 
   function offerEngineModels() {
@@ -64,11 +66,12 @@ export function bindSeparateDialog({ dialog, grid, catalog, start }) {
     if (question === asked) costLine.textContent = words;
   }
 
-  function open(button) {
-    trackId = button.dataset.trackId;
+  function openFor(target) {
+    trackId = target.trackId || null;
+    batch = target.batch || null;
     form.reset();
     offerEngineModels();
-    form.querySelector(".dialog-track").textContent = button.dataset.title;
+    form.querySelector(".dialog-track").textContent = target.title;
     errorLine.textContent = "";
     dialog.showModal();
   }
@@ -77,7 +80,7 @@ export function bindSeparateDialog({ dialog, grid, catalog, start }) {
     event.preventDefault();
     startButton.disabled = true;
     try {
-      await start(jobRequest(fields, trackId));
+      await start({ ...jobChoices(fields), ...(batch || { track: trackId }) });
       dialog.close();
     } catch (error) {
       errorLine.textContent = error.message;
@@ -95,8 +98,9 @@ export function bindSeparateDialog({ dialog, grid, catalog, start }) {
   form.querySelector("#sep-close").addEventListener("click", () => dialog.close());
   grid.addEventListener("click", (event) => {
     const button = event.target.closest(".separate-button");
-    if (button) open(button);
+    if (button) openFor({ trackId: button.dataset.trackId, title: button.dataset.title });
   });
+  return { openFor };
 }
 
 /** What a job costs and what is left, from the quota endpoint's answer. */
@@ -109,10 +113,9 @@ function costWords(quota) {
     : `${cost} of the ${left} on your key.`;
 }
 
-/** The jobs API request (POST urls.jobs) the form's fields say. */
-function jobRequest(fields, track) {
+/** The choices of a jobs API request (POST urls.jobs or urls.batch) the form's fields say. */
+function jobChoices(fields) {
   return {
-    track,
     engine: fields.engine.value,
     model: fields.model.value,
     stems: fields.stems.value,

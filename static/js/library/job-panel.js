@@ -4,7 +4,7 @@
 // preview, a button that separates the full track the same way.
 import { el } from "../lib/dom.js";
 import { formatDuration } from "../lib/format.js";
-import { isCompleted, modelWords } from "../lib/jobs.js";
+import { isCompleted, isWaiting, modelWords } from "../lib/jobs.js";
 
 /**
  * The panel of `job`. `actions.cancel(job)`, `actions.remove(job)` and
@@ -19,7 +19,10 @@ export function jobPanel(job, { actions, previewSeconds }) {
       job.preview && el("span", { class: "preview-badge", text: previewWords(job, previewSeconds) }),
     ]),
   ]);
-  if (job.active) panel.append(progressRow(job), button("Cancel", "job-cancel", () => actions.cancel(job)));
+  if (isWaiting(job)) {
+    // Its place in line is kept current by the page (showQueue in main.js).
+    panel.append(el("p", { class: "queue-position" }), button("Cancel", "job-cancel", () => actions.cancel(job)));
+  } else if (job.active) panel.append(progressRow(job), button("Cancel", "job-cancel", () => actions.cancel(job)));
   else if (isCompleted(job)) panel.append(...results(job, actions));
   else {
     if (job.error) panel.append(el("p", { class: "job-error", text: job.error }));
