@@ -81,9 +81,7 @@ def test_six_jobs_of_two_users(start_worker, make_user, make_track):
     assert most <= 2, f"{most} jobs ran at once with concurrency 2"
 
 
-def test_jobs_over_the_limit_wait_and_those_over_the_waiting_bound_are_refused_in_words(
-    db, user, make_track, settings
-):
+def test_jobs_over_the_limit_wait_and_those_over_the_waiting_bound_are_refused_in_words(db, user, make_track, settings):
     settings.MAX_ACTIVE_JOBS_PER_USER, settings.MAX_WAITING_JOBS_PER_USER = 3, 1
     for seed in range(3):
         services.job_create(user=user, track=make_track(user, seed=seed), engine="local", model=FAST_MODEL)

@@ -84,7 +84,7 @@ function jobLinks(job, actions) {
   return el("div", { class: "job-links" }, [
     job.zip_url && el("a", { href: job.zip_url, class: "zip-download", download: "", text: "Download all (ZIP)" }),
     el("a", { href: job.studio_url, class: "open-studio", text: "Studio" }),
-    button("Delete", "danger job-delete", () => actions.remove(job)),
+    button("Delete stems", "danger job-delete", () => actions.remove(job)),
   ]);
 }
 
