@@ -129,6 +129,7 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
+WHITENOISE_ROOT = BASE_DIR / "public"  # files browsers ask for at the site's root (favicon.ico), no login
 
 # Originals and stems. Never served by a static handler: views check the owner.
 UPLOADS_DIR = Path(env.str("UPLOADS_DIR", default=str(BASE_DIR / "priv" / "uploads")))
