@@ -8,16 +8,24 @@ from django.views.decorators.http import require_http_methods
 
 from audio.engines.registry import all_engines
 from preferences.forms import SettingsForm
-from preferences.services import PreferencesInvalid, preference_values, preferences_get, preferences_update, secret_mask
+from preferences.services import (
+    PreferencesInvalid,
+    model_states,
+    preference_values,
+    preferences_get,
+    preferences_update,
+    secret_mask,
+)
 
 
 @require_http_methods(["GET", "POST"])
 def settings_edit(request: HttpRequest) -> HttpResponse:
     row = preferences_get(user=request.user)
+    states = {engine.name: model_states(user=request.user, engine=engine.name) for engine in all_engines()}
     if request.method == "GET":
-        form = SettingsForm(initial=preference_values(row=row))
+        form = SettingsForm(initial=preference_values(row=row), model_states=states)
     else:
-        form = SettingsForm(request.POST)
+        form = SettingsForm(request.POST, model_states=states)
         if form.is_valid():
             try:
                 preferences_update(user=request.user, values=form.values())

@@ -114,3 +114,9 @@ def test_lalalai_models_need_a_key(api, user, fake_lalalai, license_key):
     preferences_update(user=user, values={"lalalai_key": license_key})
     engines = {engine["name"]: engine for engine in api.get("/api/models/").json()["engines"]}
     assert {model["state"] for model in engines["lalalai"]["models"]} == {"ready"}
+
+
+def test_the_settings_page_says_which_local_models_are_not_ready(user_client, no_demucs):
+    html = user_client.get("/settings/").content.decode()
+    assert '<option value="htdemucs" selected>htdemucs (not installed on this server)</option>' in html
+    assert '<option value="spleeter_2stems">spleeter_2stems</option>' in html
