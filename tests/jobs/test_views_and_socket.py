@@ -4,6 +4,7 @@ manners, without a worker."""
 from __future__ import annotations
 
 import pytest
+from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import AnonymousUser
 
@@ -107,3 +108,21 @@ def test_websocket_answers_client_messages_with_an_error(user):
 
     reply = run_async(talk())
     assert reply["type"] == "error" and "only sends job events" in reply["message"]
+
+
+def test_deleting_a_separation_tells_the_owners_open_pages(transactional_db, user, make_track, api):
+    track = make_track(user)
+    job = api.post("/api/jobs/", {"track": str(track.id), "model": "mdx_extra"}, format="json").json()
+
+    async def listen_while_deleting():
+        communicator = WebsocketCommunicator(application, "/ws/jobs/", headers=ORIGIN)
+        communicator.scope["user"] = user
+        assert (await communicator.connect())[0]
+        answer = await sync_to_async(api.delete)(f"/api/jobs/{job['id']}/")
+        event = await communicator.receive_json_from(timeout=5)
+        await communicator.disconnect()
+        return answer.status_code, event
+
+    status, event = run_async(listen_while_deleting())
+    assert status == 204
+    assert event == {"type": "job.deleted", "job_id": job["id"], "track_id": str(track.id)}
