@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from audio.engines.base import OUTPUT_FORMATS, STEMS_MODES, EngineError, SeparationResult
@@ -41,7 +41,7 @@ class JobRejected(Exception):
 
 
 class JobLimitReached(JobRejected):
-    """The user is at a limit: MAX_ACTIVE_JOBS_PER_USER jobs queued or running, or no storage left."""
+    """The user is at a limit: MAX_WAITING_JOBS_PER_USER jobs waiting their turn, or no storage left."""
 
 
 def _validate(*, user, engine: str, model: str, stems_mode: str, output_format: str) -> None:
@@ -182,12 +182,22 @@ def _send_started(job: ProcessingJob) -> None:
         job_send(job=job)
     except JobQueueUnavailable:
         logger.warning("Job %s waited its turn but the broker is down; recovery sends it later", job.id)
-    logger.info("Job %s waited its turn and is queued", job.id)
+    else:
+        logger.info("Job %s waited its turn and is queued", job.id)
 
 
 def _job_ended(job: ProcessingJob) -> None:
-    """A slot of the job's user may be free: the next waiting job goes (after the commit)."""
-    transaction.on_commit(lambda: jobs_start_waiting(user_id=job.user_id))
+    """A slot of the job's user may be free: the next waiting job goes (after the commit, at once
+    outside a transaction). A failure here never fails the job that ended: recovery's loop
+    starts the next one instead."""
+
+    def start_next() -> None:
+        try:
+            jobs_start_waiting(user_id=job.user_id)
+        except DatabaseError:
+            logger.warning("Could not start the next waiting job of user %s; recovery will", job.user_id)
+
+    transaction.on_commit(start_next)
 
 
 def job_delete(*, job: ProcessingJob) -> None:
@@ -200,7 +210,7 @@ def job_delete(*, job: ProcessingJob) -> None:
 
 
 def job_cancel(*, job: ProcessingJob, by: str = "the user") -> bool:
-    """Cancel a queued or running job; returns False if it had already ended. ``job`` is
+    """Cancel a waiting, queued or running job; returns False if it had already ended. ``job`` is
     refreshed either way, so it shows the state it ended in.
 
     A running job notices within a second (jobs.execution) and stops its engine.
@@ -212,7 +222,7 @@ def job_cancel(*, job: ProcessingJob, by: str = "the user") -> bool:
     if cancelled:
         progress.send_status(job)
         logger.info("Cancelled job %s", job.id)
-        jobs_start_waiting(user_id=job.user_id)
+        _job_ended(job)
     return bool(cancelled)
 
 
@@ -272,7 +282,7 @@ def job_complete(*, job: ProcessingJob, result: SeparationResult) -> bool:
         stems_discard(job=job)  # the waveforms drawn for it
         return False
     progress.send_status(locked)
-    jobs_start_waiting(user_id=job.user_id)
+    _job_ended(job)
     logger.info("Completed job %s", job.id)
     return True
 
