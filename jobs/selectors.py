@@ -6,7 +6,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from audio.models import Track
-from audio.selectors import DEFAULT_ORDERING, track_search
+from audio.selectors import DEFAULT_ORDERING, track_list, track_search
 from jobs.models import ACTIVE_STATUSES, JobStatus, ProcessingJob, Stem
 
 
@@ -21,6 +21,31 @@ def library_tracks(
         return tracks
     done = Exists(ProcessingJob.objects.filter(track=OuterRef("pk"), status=JobStatus.COMPLETED))
     return tracks.filter(done) if separated else tracks.exclude(done)
+
+
+class BatchUnfit(Exception):
+    """A batch's search finds no track, or more than a batch takes; ``message`` is for the user."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def batch_tracks(*, user: AbstractBaseUser, ids: list | None, search: dict | None, most: int) -> list[Track]:
+    """The user's tracks a batch names (in its order, each once; Http404 for one not theirs),
+    else those its search (``q``, ``separated``) finds. Raises BatchUnfit."""
+    if ids is not None:
+        found = {track.id: track for track in track_list(owner=user).filter(pk__in=ids)}
+        missing = [str(track_id) for track_id in ids if track_id not in found]
+        if missing:
+            raise Http404(f"No such track: {', '.join(missing[:5])}.")
+        return [found[track_id] for track_id in dict.fromkeys(ids)]
+    tracks = list(library_tracks(user=user, query=search.get("q", ""), separated=search.get("separated"))[: most + 1])
+    if len(tracks) > most:
+        raise BatchUnfit(f"The search finds more than {most} tracks; narrow it down.")
+    if not tracks:
+        raise BatchUnfit("The search finds no track.")
+    return tracks
 
 
 def job_get(*, user: AbstractBaseUser, job_id) -> ProcessingJob:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.utils.decorators import method_decorator
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import APIException, NotFound, ValidationError
+from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
@@ -21,7 +21,6 @@ from jobs.api import serializers as shapes
 from jobs.dispatch import JobQueueUnavailable
 from jobs.models import JobStatus, ProcessingJob
 from jobs.payloads import job_payload
-from jobs.selectors import library_tracks
 from preferences.services import separation_options
 
 
@@ -107,7 +106,11 @@ class JobBatchView(APIView):
         form = shapes.JobBatchSerializer(data=request.data, context={"request": request})
         form.is_valid(raise_exception=True)
         spec = dict(form.validated_data)
-        tracks = _batch_tracks(request.user, spec.pop("tracks"), spec.pop("all_matching"))
+        ids, search = spec.pop("tracks"), spec.pop("all_matching")
+        try:
+            tracks = selectors.batch_tracks(user=request.user, ids=ids, search=search, most=services.BATCH_MAX_TRACKS)
+        except selectors.BatchUnfit as exc:
+            raise ValidationError({"all_matching": exc.message}) from exc
         options = separation_options(user=request.user, engine=spec["engine"])
         try:
             jobs, refused = services.jobs_create_batch(user=request.user, tracks=tracks, options=options, **spec)
@@ -116,29 +119,6 @@ class JobBatchView(APIView):
         except JobQueueUnavailable as exc:
             raise QueueUnavailable(exc.message) from exc
         return Response({"jobs": [job_payload(job) for job in jobs], "refused": refused}, status=201)
-
-
-def _batch_tracks(user, ids: list | None, search: dict | None) -> list:
-    """The user's tracks a batch names, or those its search finds; 404 for an id not theirs,
-    400 for a search finding more than a batch takes."""
-    if ids is not None:
-        found = {track.id: track for track in library_tracks(user=user).filter(pk__in=ids)}
-        missing = [str(track_id) for track_id in ids if track_id not in found]
-        if missing:
-            raise NotFound(f"No such track: {', '.join(missing[:5])}.")
-        return [found[track_id] for track_id in dict.fromkeys(ids)]
-    tracks = list(
-        library_tracks(user=user, query=search.get("q", ""), separated=search.get("separated"))[
-            : services.BATCH_MAX_TRACKS + 1
-        ]
-    )
-    if len(tracks) > services.BATCH_MAX_TRACKS:
-        raise ValidationError(
-            {"all_matching": f"The search finds more than {services.BATCH_MAX_TRACKS} tracks; narrow it down."}
-        )
-    if not tracks:
-        raise ValidationError({"all_matching": "The search finds no track."})
-    return tracks
 
 
 class JobDetailView(APIView):
