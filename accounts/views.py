@@ -46,6 +46,7 @@ class LogoutView(auth_views.LogoutView):
         session_key = request.session.session_key
         response = super().post(request, *args, **kwargs)
         services.session_ended(session_key=session_key)
+        messages.success(request, "You are logged out.")
         return response
 
 

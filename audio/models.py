@@ -1,3 +1,4 @@
+import hashlib
 import uuid
 
 from django.conf import settings
@@ -44,3 +45,9 @@ class Track(models.Model):
     @property
     def file_path(self) -> str:
         return f"{self.folder}/original.{self.extension}"
+
+    @property
+    def cover_version(self) -> str:
+        """Changes whenever the cover does (a new picture, or a new title for a generated one):
+        cover URLs carry it, so browsers may cache each version for long."""
+        return hashlib.sha256(f"{self.cover_path}|{self.title}".encode()).hexdigest()[:10]

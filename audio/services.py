@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import unicodedata
+import uuid
 from pathlib import Path
 
 from django.conf import settings
@@ -12,6 +13,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.uploadedfile import TemporaryUploadedFile
 from django.db import IntegrityError, transaction
 
+from audio.covers import cover_inspect
 from audio.decoding import AudioInfo, inspect_audio
 from audio.models import Track
 from audio.storage import remove_folder, uploads_path
@@ -109,3 +111,57 @@ def track_delete(*, track: Track) -> None:
         track.delete()
         transaction.on_commit(lambda: remove_folder(folder))
     logger.info("Deleted track %s", folder)
+
+
+class TrackInvalid(Exception):
+    """Refused edits; ``errors`` maps each field to a message for the user."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(errors.values()))
+        self.errors = errors
+
+
+EDITABLE_FIELDS = ("title", "artist", "album")
+
+
+def track_update(*, track: Track, values: dict[str, str]) -> Track:
+    """Change the track's title, artist or album (only those given). Text is trimmed and
+    stripped of control characters; a title cannot be empty. Raises TrackInvalid."""
+    errors, cleaned = {}, {}
+    for name, value in values.items():
+        if name not in EDITABLE_FIELDS:
+            errors[name] = "This field cannot be changed."
+            continue
+        text = "".join(ch for ch in str(value) if unicodedata.category(ch)[0] != "C").strip()
+        limit = Track._meta.get_field(name).max_length
+        if name == "title" and not text:
+            errors[name] = "A track needs a title."
+        elif len(text) > limit:
+            errors[name] = f"At most {limit} characters."
+        cleaned[name] = text
+    if errors:
+        raise TrackInvalid(errors)
+    for name, text in cleaned.items():
+        setattr(track, name, text)
+    track.save(update_fields=list(cleaned))
+    logger.info("Track %s edited (%s)", track.id, ", ".join(cleaned))
+    return track
+
+
+def track_cover_set(*, track: Track, data: bytes | None) -> Track:
+    """Give the track a new cover picture, or (``data`` None) go back to the generated one.
+    Raises CoverRejected; the old cover stays then."""
+    old = track.cover_path
+    if data is None:
+        track.cover_path, track.cover_mime = "", ""
+    else:
+        mime = cover_inspect(data)
+        # A new name for each picture: cover URLs change with it (Track.cover_version).
+        track.cover_path = f"{track.folder}/cover-{uuid.uuid4().hex[:8]}.{COVER_EXTENSIONS[mime]}"
+        track.cover_mime = mime
+        uploads_path(track.cover_path).write_bytes(data)
+    track.save(update_fields=["cover_path", "cover_mime"])
+    if old:
+        uploads_path(old).unlink(missing_ok=True)
+    logger.info("Track %s cover %s", track.id, "replaced" if data is not None else "removed")
+    return track

@@ -13,16 +13,16 @@ import logging
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
-from django.db.models import Count
 from django.http import Http404
 from redis import RedisError
 
 from audio.engines.base import Engine, EngineError
 from audio.engines.registry import ENGINE_NAMES, get_engine
+from audio.models import Track
 from jobs.models import ACTIVE_STATUSES, JobStatus, ProcessingJob
 from jobs.preview import PREVIEW_SECONDS
 from jobs.services import job_cancel
-from preferences.services import engine_secret
+from preferences.services import engine_secret, separation_defaults, separation_options
 
 logger = logging.getLogger(__name__)
 QUOTA_CACHE_SECONDS = 60
@@ -35,17 +35,43 @@ def account_engine(name: str) -> Engine:
     return get_engine(name)
 
 
+def job_cost(*, engine: Engine, seconds: float, preview: bool, model: str, stems_mode: str, options: dict) -> float:
+    """Minutes the service bills for a job of a track of ``seconds`` (a preview: its excerpt)."""
+    billed = min(seconds, PREVIEW_SECONDS) if preview else seconds
+    return engine.account.cost_minutes(seconds=billed, model=model, stems_mode=stems_mode, options=options)
+
+
+def job_cost_for(
+    *, user: AbstractBaseUser, engine: Engine, track: Track, preview: bool, model: str = "", stems: str = ""
+) -> float:
+    """What a job of ``track`` on ``engine`` would cost, with the user's settings for what is not given.
+    Raises EngineRejectedInput for choices the engine refuses."""
+    defaults = separation_defaults(user=user, engine=engine.name)
+    cost = job_cost(
+        engine=engine,
+        seconds=track.duration_seconds,
+        preview=preview,
+        model=model or defaults["model"],
+        stems_mode=stems or defaults["stems_mode"],
+        options=separation_options(user=user, engine=engine.name),
+    )
+    return round(cost, 2)
+
+
 def used_minutes(*, user: AbstractBaseUser, engine: Engine) -> float:
-    """What the user's completed jobs on ``engine`` cost (a preview: its excerpt's length)."""
-    jobs = (
-        ProcessingJob.objects.filter(user=user, engine=engine.name, status=JobStatus.COMPLETED)
-        .annotate(stem_count=Count("stems"))
-        .values_list("track__duration_seconds", "preview", "stem_count")
+    """What the user's completed jobs on ``engine`` cost, priced as the service bills them."""
+    jobs = ProcessingJob.objects.filter(user=user, engine=engine.name, status=JobStatus.COMPLETED).values_list(
+        "track__duration_seconds", "preview", "model", "stems_mode", "options"
     )
-    return sum(
-        engine.account.cost_minutes(seconds=min(seconds, PREVIEW_SECONDS) if preview else seconds, stems=stem_count)
-        for seconds, preview, stem_count in jobs
-    )
+    used = 0.0
+    for seconds, preview, model, stems_mode, options in jobs:
+        try:
+            used += job_cost(
+                engine=engine, seconds=seconds, preview=preview, model=model, stems_mode=stems_mode, options=options
+            )
+        except EngineError:  # choices the engine's rules have refused since: left out, and said so
+            logger.warning("Cannot price a completed %s job (%s, %s)", engine.name, model, options)
+    return used
 
 
 def account_quota(*, user: AbstractBaseUser, engine: Engine) -> dict[str, float | None]:
@@ -71,18 +97,28 @@ def account_quota(*, user: AbstractBaseUser, engine: Engine) -> dict[str, float 
     }
 
 
+def _cache_key(engine_name: str, key: str | None) -> str:
+    return "account-minutes:" + hashlib.sha256(f"{engine_name}\0{key or ''}".encode()).hexdigest()[:32]
+
+
 def _minutes_left(engine: Engine, key: str | None) -> float:
     """The service's answer, at most QUOTA_CACHE_SECONDS old (straight from it when the cache is down)."""
-    name = hashlib.sha256(f"{engine.name}\0{key or ''}".encode()).hexdigest()[:32]
     try:
-        cached = cache.get(f"account-minutes:{name}")
+        cached = cache.get(_cache_key(engine.name, key))
     except RedisError:
         return engine.account.minutes_left(key)
     if cached is None:
         cached = engine.account.minutes_left(key)
         with contextlib.suppress(RedisError):
-            cache.set(f"account-minutes:{name}", cached, QUOTA_CACHE_SECONDS)
+            cache.set(_cache_key(engine.name, key), cached, QUOTA_CACHE_SECONDS)
     return cached
+
+
+def minutes_forget(*, engine_name: str, key: str | None) -> None:
+    """Drop the cached minutes left of a key whose job just ended: the next answer comes from
+    the service, so used + left (the quota) stays the same from call to call."""
+    with contextlib.suppress(RedisError):
+        cache.delete(_cache_key(engine_name, key))
 
 
 def _cancel(job: ProcessingJob) -> dict:

@@ -46,3 +46,6 @@ class JobEventsConsumer(AsyncJsonWebsocketConsumer):
 
     async def job_status(self, event: dict) -> None:
         await self.send_json(event)
+
+    async def job_deleted(self, event: dict) -> None:
+        await self.send_json(event)

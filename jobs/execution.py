@@ -23,6 +23,7 @@ from audio.engines.base import EngineCancelled, EngineError, SeparationRequest
 from audio.engines.registry import get_engine
 from audio.storage import uploads_path
 from jobs import services
+from jobs.accounts import minutes_forget
 from jobs.models import ProcessingJob
 from jobs.preview import preview_request
 from preferences.services import engine_secret
@@ -103,13 +104,14 @@ def job_execute(*, job_id) -> None:
 
 
 def _run(job: ProcessingJob, work_dir: Path, cancel: threading.Event) -> None:
+    request = None
     try:
         request, facts = _request(job, work_dir), {}
         if job.preview:
             request, facts = preview_request(job=job, request=request, cancel=cancel)
-        result = get_engine(job.engine).separate(
-            request, progress=lambda percent: _progress(job, percent), cancel=cancel
-        )
+        engine = get_engine(job.engine)
+        result = engine.separate(request, progress=lambda percent: _progress(job, percent), cancel=cancel)
+        _forget_minutes(job, request)  # billed now: before the completed event, whose pages ask again
         result = replace(result, meta={**result.meta, **facts})
         if not services.job_complete(job=job, result=result):
             logger.info("Job %s ended while separating; its result was dropped", job.id)
@@ -120,6 +122,14 @@ def _run(job: ProcessingJob, work_dir: Path, cancel: threading.Event) -> None:
     except Exception:
         logger.exception("Job %s crashed", job.id)
         _fail(job, "An unexpected error stopped the separation.", "internal")
+    finally:
+        _forget_minutes(job, request)
+
+
+def _forget_minutes(job: ProcessingJob, request: SeparationRequest | None) -> None:
+    """A job on an engine billed by the minute changes the minutes left: the cached figure goes."""
+    if request is not None and get_engine(job.engine).account is not None:
+        minutes_forget(engine_name=job.engine, key=request.credentials)
 
 
 def _progress(job: ProcessingJob, percent: int) -> None:

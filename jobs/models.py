@@ -7,6 +7,7 @@ from django.db import models
 class JobStatus(models.TextChoices):
     """A job's state; the labels are the words users read for it."""
 
+    WAITING = "waiting", "Waiting"  # for a free slot of its user's (MAX_ACTIVE_JOBS_PER_USER); not sent yet
     QUEUED = "queued", "Queued"
     RUNNING = "running", "Separating"
     COMPLETED = "completed", "Done"
@@ -14,7 +15,8 @@ class JobStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
-ACTIVE_STATUSES = (JobStatus.QUEUED, JobStatus.RUNNING)
+UNDER_WAY_STATUSES = (JobStatus.QUEUED, JobStatus.RUNNING)  # sent to the workers: counted by the per-user limit
+ACTIVE_STATUSES = (JobStatus.WAITING, *UNDER_WAY_STATUSES)  # not finished yet
 WORK_FOLDER_NAME = ".work-"  # + "<job id>-<attempt>", inside stems/
 FINISHED_STATUSES = (JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED)
 

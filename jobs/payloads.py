@@ -32,6 +32,7 @@ def job_payload(job: ProcessingJob) -> dict:
         "status_label": job.get_status_display(),
         "active": job.is_active,
         "progress": job.progress,
+        "queue_position": _queue_position(job),
         "error": job.error_message,
         "created_at": job.created_at.isoformat(),
         "started_at": job.started_at.isoformat() if job.started_at else None,
@@ -41,6 +42,14 @@ def job_payload(job: ProcessingJob) -> dict:
         "stems": [stem_payload(stem) for stem in job.stems.all()],
         "url": reverse("api-job", args=[job.id]),
         "studio_url": f"{reverse('track-detail', args=[job.track_id])}?job={job.id}",
-        "zip_url": reverse("stems-zip", args=[job.track_id]) if completed else None,
+        "zip_url": reverse("job-zip", args=[job.id]) if completed else None,
         "cancel_url": reverse("api-job-cancel", args=[job.id]),
     }
+
+
+def _queue_position(job: ProcessingJob) -> int | None:
+    """1 for the user's next job to start, 2 after it...; None unless the job waits for a free slot."""
+    if job.status != JobStatus.WAITING:
+        return None
+    ahead = ProcessingJob.objects.filter(user_id=job.user_id, status=JobStatus.WAITING, created_at__lt=job.created_at)
+    return ahead.count() + 1

@@ -43,3 +43,7 @@ def send_progress(job: ProcessingJob, percent: int) -> None:
 
 def send_status(job: ProcessingJob) -> None:
     _send(job.user_id, {"type": "job.status", "job": job_payload(job)})
+
+
+def send_deleted(job: ProcessingJob) -> None:
+    _send(job.user_id, {"type": "job.deleted", "job_id": str(job.id), "track_id": str(job.track_id)})

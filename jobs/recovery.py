@@ -1,6 +1,8 @@
 """A thread in each worker's main process that keeps jobs from being stranded:
 it queues again the jobs of dead workers, sends again the queued jobs whose task
-the broker may not have, and sweeps away files nothing refers to.
+the broker may not have, starts jobs waiting for a free slot whose turn has come
+(should the end of the job before them have been missed), and sweeps away files
+nothing refers to.
 
 Each chore runs on its own; an error in one (the database or the broker gone) is
 logged and tried again next round, never the end of the thread.
@@ -14,7 +16,7 @@ from django.conf import settings
 from django.db import close_old_connections
 
 from jobs.dispatch import JobQueueUnavailable, jobs_resend
-from jobs.services import jobs_recover_stale
+from jobs.services import jobs_recover_stale, jobs_start_all_waiting
 from jobs.sweep import SWEEP_INTERVAL_SECONDS, orphans_sweep
 
 logger = logging.getLogger(__name__)
@@ -37,6 +39,7 @@ def _loop(stop: threading.Event) -> None:
     while not stop.wait(interval):
         _chore("Recovering stale jobs", jobs_recover_stale)
         _chore("Sending queued jobs again", jobs_resend)
+        _chore("Starting jobs waiting for a free slot", jobs_start_all_waiting)
         if time.monotonic() - swept_at >= SWEEP_INTERVAL_SECONDS:
             swept_at = time.monotonic()
             _chore("Sweeping orphaned files", orphans_sweep)

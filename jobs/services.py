@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from audio.engines.base import OUTPUT_FORMATS, STEMS_MODES, EngineError, SeparationResult
@@ -17,11 +17,14 @@ from audio.engines.registry import get_engine
 from audio.models import Track
 from jobs import progress
 from jobs.dispatch import JobQueueUnavailable, job_send
-from jobs.models import ACTIVE_STATUSES, JobStatus, ProcessingJob
-from jobs.stems import stems_discard, stems_draw, stems_store
+from jobs.models import ACTIVE_STATUSES, UNDER_WAY_STATUSES, JobStatus, ProcessingJob
+from jobs.preview import PREVIEW_SECONDS
+from jobs.stems import jobs_delete, stems_discard, stems_draw, stems_store
 from jobs.storage import storage_full_message, storage_room
+from preferences.services import model_states
 
 logger = logging.getLogger(__name__)
+BATCH_MAX_TRACKS = 200  # tracks one batch request may separate
 MAX_ATTEMPTS = 2  # the first run and one retry after a worker died
 # "/srv/x/uploads/stems/.work-1/vocals.wav" (not "m4a/aac", not the path of a URL): group 1 is the file name.
 ABSOLUTE_PATH = re.compile(r"(?<![\w.:/])/(?:[^\s/'\":,;()]+/)+([^\s/'\":,;()]*)")
@@ -38,16 +41,21 @@ class JobRejected(Exception):
 
 
 class JobLimitReached(JobRejected):
-    """The user is at a limit: MAX_ACTIVE_JOBS_PER_USER jobs queued or running, or no storage left."""
+    """The user is at a limit: MAX_WAITING_JOBS_PER_USER jobs waiting their turn, or no storage left."""
 
 
-def _validate(*, engine: str, model: str, stems_mode: str, output_format: str) -> None:
+def _validate(*, user, engine: str, model: str, stems_mode: str, output_format: str) -> None:
     try:
         models = get_engine(engine).models()
     except EngineError as exc:
         raise JobRejected(exc.message, "engine") from exc
     if model not in models:
         raise JobRejected(f"The {engine} engine has no model {model!r}; choose one of: {', '.join(models)}.", "model")
+    states = model_states(user=user, engine=engine)
+    if not states[model].usable:
+        ready = [name for name, state in states.items() if state.ready]
+        instead = f"; ready here: {', '.join(ready)}" if ready else ""
+        raise JobRejected(f"{model} cannot run: {states[model].note}{instead}.", "model")
     if stems_mode not in STEMS_MODES:
         raise JobRejected(f"Unknown stems mode {stems_mode!r}; choose one of: {', '.join(STEMS_MODES)}.", "stems")
     if output_format not in OUTPUT_FORMATS:
@@ -82,12 +90,17 @@ def job_create(
     options: dict | None = None,
 ) -> ProcessingJob:
     """Queue a separation of ``track``; an identical job done or under way is returned instead.
+    A preview of a track no longer than PREVIEW_SECONDS is made a full run.
 
-    Raises JobRejected for bad choices or when the user already has
-    MAX_ACTIVE_JOBS_PER_USER jobs queued or running, JobQueueUnavailable when the
-    broker does not take it (the job is then failed, and counts no more).
+    Beyond MAX_ACTIVE_JOBS_PER_USER jobs queued or running, a new job waits its turn
+    (status waiting, not sent) until one of them ends. Raises JobRejected for bad
+    choices, JobLimitReached when the user's storage is full or MAX_WAITING_JOBS_PER_USER
+    jobs already wait, JobQueueUnavailable when the broker does not take it (the job is
+    then failed, and counts no more).
     """
-    _validate(engine=engine, model=model, stems_mode=stems_mode, output_format=output_format)
+    _validate(user=user, engine=engine, model=model, stems_mode=stems_mode, output_format=output_format)
+    # A preview of a track no longer than a preview is the full run: one job, not the same work twice.
+    preview = preview and track.duration_seconds > PREVIEW_SECONDS
     spec = {
         "track": track,
         "user": user,
@@ -105,19 +118,99 @@ def job_create(
             return same
         if storage_room(user=user) == 0:
             raise JobLimitReached(storage_full_message(user=user))
-        limit = settings.MAX_ACTIVE_JOBS_PER_USER
-        if ProcessingJob.objects.filter(user=user, status__in=ACTIVE_STATUSES).count() >= limit:
-            raise JobLimitReached(
-                f"You already have {limit} jobs queued or running; wait for one to finish or cancel one."
-            )
-        job = ProcessingJob.objects.create(**spec, celery_task_id=uuid.uuid4().hex)
-        transaction.on_commit(lambda: _send_new(job))
-    logger.info("Queued job %s (%s/%s) for track %s", job.id, engine, model, track.id)
+        if _under_way(user_id=user.pk) < settings.MAX_ACTIVE_JOBS_PER_USER:
+            job = ProcessingJob.objects.create(**spec, celery_task_id=uuid.uuid4().hex)
+            transaction.on_commit(lambda: _send_new(job))
+        else:
+            waiting = ProcessingJob.objects.filter(user=user, status=JobStatus.WAITING).count()
+            if waiting >= settings.MAX_WAITING_JOBS_PER_USER:
+                raise JobLimitReached(
+                    f"You already have {waiting} separations waiting their turn; "
+                    "wait for some to finish or cancel some."
+                )
+            job = ProcessingJob.objects.create(**spec, status=JobStatus.WAITING, celery_task_id=uuid.uuid4().hex)
+            transaction.on_commit(lambda: progress.send_status(job))
+    logger.info("Job %s (%s/%s) for track %s: %s", job.id, engine, model, track.id, job.status)
     return job
 
 
+def jobs_create_batch(*, user, tracks: list[Track], **choices) -> tuple[list[ProcessingJob], dict[str, str]]:
+    """``job_create`` for each track with the same choices; returns the jobs and, per track id,
+    why none was made (a limit reached). Raises JobRejected for choices no track could take,
+    JobQueueUnavailable when the broker is down (the jobs made before stay)."""
+    jobs, refused = [], {}
+    for track in tracks:
+        try:
+            jobs.append(job_create(user=user, track=track, **choices))
+        except JobLimitReached as exc:
+            refused[str(track.id)] = exc.message
+    return jobs, refused
+
+
+def _under_way(*, user_id) -> int:
+    return ProcessingJob.objects.filter(user_id=user_id, status__in=UNDER_WAY_STATUSES).count()
+
+
+def jobs_start_waiting(*, user_id) -> int:
+    """Send the user's oldest waiting jobs to the workers while they have free slots
+    (MAX_ACTIVE_JOBS_PER_USER); returns how many. Called when a job ends, and by recovery."""
+    with transaction.atomic():
+        if get_user_model().objects.select_for_update().filter(pk=user_id).first() is None:
+            return 0
+        free = settings.MAX_ACTIVE_JOBS_PER_USER - _under_way(user_id=user_id)
+        if free <= 0:
+            return 0
+        chosen = list(
+            ProcessingJob.objects.filter(user_id=user_id, status=JobStatus.WAITING).order_by("created_at")[:free]
+        )
+        ProcessingJob.objects.filter(pk__in=[job.pk for job in chosen]).update(status=JobStatus.QUEUED)
+        for job in chosen:
+            job.status = JobStatus.QUEUED
+            transaction.on_commit(lambda job=job: _send_started(job))
+    return len(chosen)
+
+
+def jobs_start_all_waiting() -> int:
+    """``jobs_start_waiting`` for every user with a job waiting (recovery's chore)."""
+    users = ProcessingJob.objects.filter(status=JobStatus.WAITING).values_list("user_id", flat=True).distinct()
+    return sum(jobs_start_waiting(user_id=user_id) for user_id in users)
+
+
+def _send_started(job: ProcessingJob) -> None:
+    progress.send_status(job)
+    try:
+        job_send(job=job)
+    except JobQueueUnavailable:
+        logger.warning("Job %s waited its turn but the broker is down; recovery sends it later", job.id)
+    else:
+        logger.info("Job %s waited its turn and is queued", job.id)
+
+
+def _job_ended(job: ProcessingJob) -> None:
+    """A slot of the job's user may be free: the next waiting job goes (after the commit, at once
+    outside a transaction). A failure here never fails the job that ended: recovery's loop
+    starts the next one instead."""
+
+    def start_next() -> None:
+        try:
+            jobs_start_waiting(user_id=job.user_id)
+        except DatabaseError:
+            logger.warning("Could not start the next waiting job of user %s; recovery will", job.user_id)
+
+    transaction.on_commit(start_next)
+
+
+def job_delete(*, job: ProcessingJob) -> None:
+    """Delete one separation with its stems and files; a running one notices and stops, every
+    open page of its owner hears of it, and a job waiting its turn may start."""
+    with transaction.atomic():
+        jobs_delete(jobs=[job])
+        transaction.on_commit(lambda: progress.send_deleted(job))
+        _job_ended(job)
+
+
 def job_cancel(*, job: ProcessingJob, by: str = "the user") -> bool:
-    """Cancel a queued or running job; returns False if it had already ended. ``job`` is
+    """Cancel a waiting, queued or running job; returns False if it had already ended. ``job`` is
     refreshed either way, so it shows the state it ended in.
 
     A running job notices within a second (jobs.execution) and stops its engine.
@@ -129,6 +222,7 @@ def job_cancel(*, job: ProcessingJob, by: str = "the user") -> bool:
     if cancelled:
         progress.send_status(job)
         logger.info("Cancelled job %s", job.id)
+        _job_ended(job)
     return bool(cancelled)
 
 
@@ -140,7 +234,7 @@ def job_claim(*, job_id) -> ProcessingJob | None:
     """
     with transaction.atomic():
         job = ProcessingJob.objects.select_for_update().filter(pk=job_id).first()
-        if job is None or job.status not in ACTIVE_STATUSES:
+        if job is None or job.status not in UNDER_WAY_STATUSES:
             return None
         if job.status == JobStatus.RUNNING and not _is_stale(job):
             return None  # another worker is on it
@@ -188,6 +282,7 @@ def job_complete(*, job: ProcessingJob, result: SeparationResult) -> bool:
         stems_discard(job=job)  # the waveforms drawn for it
         return False
     progress.send_status(locked)
+    _job_ended(job)
     logger.info("Completed job %s", job.id)
     return True
 
@@ -209,6 +304,7 @@ def _fail_locked(job: ProcessingJob, message: str, code: str) -> None:
     job.finished_at = timezone.now()
     job.save(update_fields=["status", "error_message", "error_code", "finished_at"])
     transaction.on_commit(lambda: progress.send_status(job))
+    _job_ended(job)
     logger.warning("Job %s failed (%s): %s", job.id, code, message)
 
 

@@ -9,4 +9,5 @@ urlpatterns = [
     path("files/stems/<uuid:job_id>/<str:file_name>", views.stem_file, name="stem-file"),
     path("export/stem/<uuid:stem_id>", views.stem_export, name="stem-export"),
     path("export/stems/<uuid:track_id>", views.stems_zip, name="stems-zip"),
+    path("export/jobs/<uuid:job_id>/stems.zip", views.job_zip, name="job-zip"),
 ]

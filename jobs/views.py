@@ -2,10 +2,11 @@
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.utils.text import slugify
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from audio import selectors as audio_selectors
@@ -17,10 +18,11 @@ from audio.http.streaming import iterate_in_thread
 from audio.http.throttling import UPLOAD, throttled
 from audio.http.zipstream import zip_stream
 from audio.storage import uploads_path
-from jobs import selectors, stems, storage
-from jobs.forms import SeparateForm
-from jobs.pages import library_data
-from preferences.services import separation_defaults
+from jobs import downloads, selectors, stems, storage
+from jobs.forms import LibraryFilterForm
+from jobs.pages import library_data, separate_form
+
+LIBRARY_PAGE_SIZE = 48
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -29,17 +31,21 @@ def _wants_json(request: HttpRequest) -> bool:
 
 @require_GET
 def library(request: HttpRequest) -> HttpResponse:
-    tracks = list(audio_selectors.track_list(owner=request.user))
-    defaults = separation_defaults(user=request.user)
-    form = SeparateForm(initial={**defaults, "stems": defaults["stems_mode"]}, auto_id="sep-%s")
+    search = LibraryFilterForm(request.GET)
+    found = selectors.library_tracks(user=request.user, **search.wanted())
+    page = Paginator(found, LIBRARY_PAGE_SIZE).get_page(request.GET.get("page"))
+    tracks = list(page)
     return render(
         request,
         "jobs/library.html",
         {
             "tracks": tracks,
+            "page": page,
+            "search": search,
+            "searching": any(request.GET.get(name) for name in ("q", "separated")),
             "max_upload_mb": settings.MAX_UPLOAD_MB,
             "max_track_minutes": settings.MAX_TRACK_SECONDS // 60,
-            "separate_form": form,
+            "separate_form": separate_form(user=request.user),
             "page_data": library_data(user=request.user, tracks=tracks),
         },
     )
@@ -109,21 +115,29 @@ def stem_file(request: HttpRequest, job_id, file_name: str) -> HttpResponse:
 @require_safe
 def stem_export(request: HttpRequest, stem_id) -> HttpResponse:
     stem = selectors.stem_get(owner=request.user, stem_id=stem_id)
-    name = f"{slugify(stem.job.track.title) or 'track'}-{stem.stem_type}.{stem.format}"
-    return ranged_file_response(request, uploads_path(stem.file_path), download_name=name)
+    return ranged_file_response(request, uploads_path(stem.file_path), download_name=downloads.stem_download_name(stem))
 
 
 @require_safe
 def stems_zip(request: HttpRequest, track_id) -> HttpResponse:
+    """The track's newest finished separation (full runs before previews), as a ZIP."""
     track = audio_selectors.track_get(owner=request.user, track_id=track_id)
-    base = slugify(track.title) or "track"
-    files = [
-        (f"{base}/{stem.file_name}", uploads_path(stem.file_path))
-        for stem in selectors.latest_stems(owner=request.user, track=track)
-    ]
+    latest = selectors.latest_stems(owner=request.user, track=track)
+    return _zip_response(request, latest[0].job, latest)
+
+
+@require_safe
+def job_zip(request: HttpRequest, job_id) -> HttpResponse:
+    """This separation's stems, as a ZIP."""
+    job = selectors.completed_job_get(user=request.user, job_id=job_id)
+    return _zip_response(request, job, list(job.stems.all()))
+
+
+def _zip_response(request: HttpRequest, job, stem_rows) -> HttpResponse:
+    name, files = downloads.zip_entries(job=job, stems=stem_rows)
     if request.method == "HEAD":  # what a GET would send, without building the archive
         response = HttpResponse(content_type="application/zip")
     else:
         response = StreamingHttpResponse(iterate_in_thread(zip_stream(files)), content_type="application/zip")
-    response["Content-Disposition"] = f'attachment; filename="{base}-stems.zip"'
+    response["Content-Disposition"] = content_disposition_header(True, name)
     return response

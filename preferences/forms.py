@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from audio.engines.base import Preference
+from audio.engines.base import ModelState, Preference
 from preferences.catalog import common_preferences, engine_preferences
 
 KEY_MAX_LENGTH = 1000  # a bound on what is read; each engine says what a good secret is
@@ -34,7 +34,9 @@ class SettingsForm(forms.Form):
     """One field per preference; a secret also gets ``<name>_remove``. ``sections`` groups
     the fields for the page: the defaults, then one section per engine."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, model_states: dict[str, dict[str, ModelState]] | None = None, **kwargs):
+        """``model_states``: engine name -> model -> its state here; a choice of an engine's
+        models says which of them are not ready."""
         super().__init__(*args, **kwargs)
         self.sections: list[tuple[str, list[str]]] = [("Separation defaults", [])]
         for preference in common_preferences():
@@ -45,6 +47,16 @@ class SettingsForm(forms.Form):
             if not self.sections or self.sections[-1][0] != item.engine.label:
                 self.sections.append((item.engine.label, []))
             self.fields[item.key] = _field(item.preference)
+            states = (model_states or {}).get(item.engine.name, {})
+            if (
+                item.preference.kind == "choice"
+                and states
+                and {name for name, _ in item.preference.choices} == set(states)
+            ):
+                self.fields[item.key].choices = [
+                    (name, label if states[name].ready else f"{label} ({states[name].note})")
+                    for name, label in item.preference.choices
+                ]
             self.sections[-1][1].append(item.key)
             if item.preference.kind == "secret":
                 self.secrets[item.key] = item.engine.name
@@ -68,6 +80,12 @@ class SettingsForm(forms.Form):
             )
             for title, names in self.sections
         ]
+
+    def keep_typed_secrets(self) -> None:
+        """After a refusal elsewhere, a key typed here stays in its box (a refused key itself does not)."""
+        for key in self.secrets:
+            if self.is_bound and self[key].value() and key not in self.errors:
+                self.fields[key].widget.render_value = True
 
     def values(self) -> dict:
         """The cleaned form as preferences_update takes it; a secret only when it changes."""

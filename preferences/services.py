@@ -13,8 +13,8 @@ import logging
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
-from audio.engines.base import EngineAuthError
-from audio.engines.registry import get_engine
+from audio.engines.base import EngineAuthError, ModelState
+from audio.engines.registry import all_engines, get_engine
 from preferences.catalog import common_preferences, engine_preferences, value_problem
 from preferences.models import UserPreferences
 from preferences.secret_box import SecretUnreadable, secret_decrypt, secret_encrypt
@@ -159,13 +159,48 @@ def secret_mask(*, row: UserPreferences, engine: str) -> str | None:
     return "••••" + secret[-4:] if len(secret) >= 12 else "••••"
 
 
+def model_states(*, user: AbstractBaseUser, engine: str) -> dict[str, ModelState]:
+    """Whether each of the engine's models can run here for ``user`` (their own key counts)."""
+    own = _secret_token(preferences_get(user=user), engine) is not None
+    return get_engine(engine).model_states(own_credentials=own)
+
+
 def separation_defaults(*, user: AbstractBaseUser, engine: str | None = None) -> dict:
     """What a separation starts from: engine (``engine`` or the preferred one), its model,
-    stems mode and output format."""
+    stems mode and output format. A model the user chose is kept while it can run here;
+    the engine's own default is replaced by its first ready model when it is not ready
+    (a default that cannot run on this installation helps no one)."""
     row = preferences_get(user=user)
     engine = engine or row.engine
-    model, _ = get_engine(engine).job_choices(_engine_values(row, engine))
+    found = get_engine(engine)
+    model, _ = found.job_choices(_engine_values(row, engine))
+    default, _ = found.job_choices({item.name: item.default for item in found.preferences if item.kind != "secret"})
+    states = model_states(user=user, engine=engine)
+    chosen = model != default
+    if model in states and not (states[model].usable if chosen else states[model].ready):
+        model = next((name for name, state in states.items() if state.ready), model)
     return {"engine": engine, "model": model, "stems_mode": row.stems_mode, "output_format": row.output_format}
+
+
+def models_catalog(*, user: AbstractBaseUser) -> list[dict]:
+    """Every engine with its models: their stems, whether each can run here for ``user``,
+    and which one a job of the engine gets by default."""
+    catalog = []
+    for engine in all_engines():
+        states = model_states(user=user, engine=engine.name)
+        default = separation_defaults(user=user, engine=engine.name)["model"]
+        models = [
+            {
+                "name": name,
+                "stems": stems,
+                "state": states[name].state,
+                "note": states[name].note,
+                "default": name == default,
+            }
+            for name, stems in engine.models().items()
+        ]
+        catalog.append({"name": engine.name, "label": engine.label, "models": models})
+    return catalog
 
 
 def separation_options(*, user: AbstractBaseUser, engine: str) -> dict:

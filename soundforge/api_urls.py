@@ -5,20 +5,22 @@ from django.urls import path
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from accounts.tokens import TokenCreateView, TokenRotateView
-from audio import api as audio_api
 from jobs.api import accounts as accounts_api
 from jobs.api import tracks as tracks_api
 from jobs.api import views as jobs_api
 from preferences import api as preferences_api
+from preferences import catalog_api
 from studio import api as studio_api
 
 urlpatterns = [
     path("auth/token/", TokenCreateView.as_view(), name="api-token"),
     path("auth/token/rotate/", TokenRotateView.as_view(), name="api-token-rotate"),
-    path("models/", audio_api.ModelCatalogView.as_view(), name="api-models"),
+    path("models/", catalog_api.ModelCatalogView.as_view(), name="api-models"),
     path("tracks/", tracks_api.TrackListView.as_view(), name="api-tracks"),
     path("tracks/<uuid:track_id>/", tracks_api.TrackDetailView.as_view(), name="api-track"),
+    path("tracks/<uuid:track_id>/cover/", tracks_api.TrackCoverView.as_view(), name="api-track-cover"),
     path("jobs/", jobs_api.JobListView.as_view(), name="api-jobs"),
+    path("jobs/batch/", jobs_api.JobBatchView.as_view(), name="api-jobs-batch"),
     path("jobs/<uuid:job_id>/", jobs_api.JobDetailView.as_view(), name="api-job"),
     path("jobs/<uuid:job_id>/cancel/", jobs_api.JobCancelView.as_view(), name="api-job-cancel"),
     path("jobs/<uuid:job_id>/mix/", studio_api.JobMixView.as_view(), name="api-job-mix"),

@@ -17,11 +17,13 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from django.conf import settings  # noqa: E402
 from django.urls import Resolver404, resolve  # noqa: E402
 
-from audio.upload_handler import too_large_message, upload_request_bytes  # noqa: E402
+from audio.covers import COVER_MAX_BYTES, cover_too_large_message  # noqa: E402
+from audio.upload_handler import MULTIPART_OVERHEAD, too_large_message, upload_request_bytes  # noqa: E402
 from jobs.routing import websocket_urlpatterns  # noqa: E402
 from soundforge.body_limit import Allowance, BodyLimit  # noqa: E402
 
 UPLOAD_ROUTES = frozenset({"track-upload", "api-tracks"})
+COVER_ROUTES = frozenset({"api-track-cover"})
 
 
 def body_allowance(scope: dict) -> Allowance:
@@ -32,6 +34,8 @@ def body_allowance(scope: dict) -> Allowance:
         route = None
     if route in UPLOAD_ROUTES:
         return Allowance(upload_request_bytes(), too_large_message())
+    if route in COVER_ROUTES:
+        return Allowance(COVER_MAX_BYTES + MULTIPART_OVERHEAD, cover_too_large_message())
     kilobytes = settings.REQUEST_BODY_MAX_KB
     return Allowance(kilobytes * 1024, f"The request is larger than the {kilobytes} KB this address accepts.")
 

@@ -129,6 +129,7 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
+WHITENOISE_ROOT = BASE_DIR / "public"  # files browsers ask for at the site's root (favicon.ico), no login
 
 # Originals and stems. Never served by a static handler: views check the owner.
 UPLOADS_DIR = Path(env.str("UPLOADS_DIR", default=str(BASE_DIR / "priv" / "uploads")))
@@ -176,6 +177,7 @@ MIX_RENDER_WORKERS = env.int("MIX_RENDER_WORKERS", default=2)
 
 # Separation jobs.
 MAX_ACTIVE_JOBS_PER_USER = env.int("MAX_ACTIVE_JOBS_PER_USER", default=3)
+MAX_WAITING_JOBS_PER_USER = env.int("MAX_WAITING_JOBS_PER_USER", default=200)
 # A running job whose worker has not reported for this long is taken as dead.
 JOB_STALE_SECONDS = env.int("JOB_STALE_SECONDS", default=20)
 # A queued job's task is sent again after this long (a lost message is caught; a duplicate does nothing).

@@ -16,7 +16,7 @@ from audio.mixdown import MixRejected
 from audio.selectors import track_get
 from jobs import selectors
 from jobs.models import JobStatus
-from jobs.pages import page_urls
+from jobs.pages import engine_catalog, page_urls, separate_form
 from jobs.payloads import job_payload
 from jobs.stems import job_waveforms
 from studio import mixing, report
@@ -29,7 +29,12 @@ def track_studio(request: HttpRequest, track_id) -> HttpResponse:
     job = report.job_pick(jobs=jobs, requested=request.GET.get("job"))
     waveforms = job_waveforms(job=job) if job else None
     levels = report.stem_levels(waveforms=waveforms)
-    page_data = {"jobs": [job_payload(item) for item in jobs], "urls": page_urls(), "mixer": None}
+    page_data = {
+        "jobs": [job_payload(item) for item in jobs],
+        "urls": page_urls(),
+        "catalog": engine_catalog(user=request.user),
+        "mixer": None,
+    }
     if job is not None and job.status == JobStatus.COMPLETED:
         page_data["mixer"] = {
             "job": job_payload(job),
@@ -49,6 +54,7 @@ def track_studio(request: HttpRequest, track_id) -> HttpResponse:
             "report": report.job_report(job=job) if job else [],
             "warnings": report.job_warnings(job=job) if job else [],
             "levels": levels,
+            "separate_form": separate_form(user=request.user),
         },
     )
 

@@ -21,6 +21,27 @@ OUTPUT_FORMATS = ("wav", "flac", "mp3")
 
 ProgressCallback = Callable[[int], None]
 
+# Whether a model can run on this installation: its weights (or the service's key) are
+# here; they will be downloaded on its first run; or they are missing, so it cannot run.
+MODEL_READY, MODEL_DOWNLOADS, MODEL_MISSING = "ready", "downloads", "missing"
+MODEL_STATES = (MODEL_READY, MODEL_DOWNLOADS, MODEL_MISSING)
+
+
+@dataclass(frozen=True)
+class ModelState:
+    """``state``: one of MODEL_READY, MODEL_DOWNLOADS, MODEL_MISSING; ``note``: for users, why."""
+
+    state: str
+    note: str = ""
+
+    @property
+    def ready(self) -> bool:
+        return self.state == MODEL_READY
+
+    @property
+    def usable(self) -> bool:
+        return self.state != MODEL_MISSING
+
 
 @dataclass(frozen=True)
 class SeparationRequest:
@@ -78,8 +99,9 @@ class EngineAccount(Protocol):
     def cancel_all(self, credentials: str) -> dict[str, bool]:
         """Cancel every task of the account; task id -> whether it was cancelled."""
 
-    def cost_minutes(self, *, seconds: float, stems: int) -> float:
-        """Minutes a separation of ``seconds`` of audio into ``stems`` stems costs."""
+    def cost_minutes(self, *, seconds: float, model: str, stems_mode: str, options: Mapping[str, object]) -> float:
+        """Minutes the service bills for separating ``seconds`` of audio as a job with these
+        choices asks. Raises EngineRejectedInput for choices the engine refuses."""
 
 
 class Engine(Protocol):
@@ -90,6 +112,10 @@ class Engine(Protocol):
 
     def models(self) -> dict[str, list[str]]:
         """Model name -> the stems it produces in ``all`` mode."""
+
+    def model_states(self, *, own_credentials: bool) -> dict[str, ModelState]:
+        """Model name -> whether it can run here, for a user who has (or has not) saved
+        credentials of their own for this engine. Cheap: pages ask on every view."""
 
     def preference_problems(self, values: Mapping[str, object]) -> dict[str, str]:
         """Refusals of a complete set of this engine's preference values (name -> message),

@@ -10,9 +10,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from audio.engines.base import EngineAuthError, EngineError
+from audio.engines.base import EngineAuthError, EngineError, EngineRejectedInput
 from audio.engines.registry import ENGINE_NAMES
 from audio.http.errors import error_responses
+from audio.selectors import track_get
 from jobs import accounts, selectors
 from jobs.api import serializers as shapes
 from jobs.api.views import Conflict
@@ -31,14 +32,27 @@ class QuotaView(APIView):
     @extend_schema(
         tags=["engine accounts"],
         summary="Minutes: used here, left at the service, and their sum",
-        parameters=[ENGINE],
+        description="With `track` (and optionally `model`, `stems`, `preview`), also what that job would cost.",
+        parameters=[ENGINE, shapes.QuotaQuerySerializer],
         responses={200: shapes.QuotaSerializer, **error_responses(400, 404, 502)},
     )
     def get(self, request: Request, engine: str) -> Response:
+        found = accounts.account_engine(engine)
+        query = shapes.QuotaQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
         try:
-            return Response(accounts.account_quota(user=request.user, engine=accounts.account_engine(engine)))
+            answer = accounts.account_quota(user=request.user, engine=found)
+            if "track" in query.validated_data:
+                wanted = dict(query.validated_data)
+                track = track_get(owner=request.user, track_id=wanted.pop("track"))
+                answer["job_cost_minutes"] = accounts.job_cost_for(
+                    user=request.user, engine=found, track=track, **wanted
+                )
+            return Response(answer)
         except EngineAuthError as exc:
             raise ValidationError(exc.message) from exc
+        except EngineRejectedInput as exc:
+            raise ValidationError({"model": exc.message}) from exc
         except EngineError as exc:
             raise ServiceUnavailable(exc.message) from exc
 

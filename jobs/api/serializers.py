@@ -10,8 +10,10 @@ from rest_framework import serializers
 
 from audio.engines.base import OUTPUT_FORMATS, STEMS_MODES
 from audio.engines.registry import ENGINE_NAMES
+from audio.selectors import MAX_QUERY
 from jobs.models import JobStatus
 from jobs.preview import PREVIEW_SECONDS
+from jobs.services import BATCH_MAX_TRACKS
 from preferences.services import separation_defaults
 
 
@@ -36,8 +38,13 @@ class JobSerializer(serializers.Serializer):
     options = serializers.DictField(help_text="Engine options (lalal.ai: dereverb, extraction_level, stems).")
     status = serializers.ChoiceField(choices=JobStatus.values)
     status_label = serializers.CharField(help_text="The status in words: Queued, Separating, Done...")
-    active = serializers.BooleanField(help_text="Queued or running.")
+    active = serializers.BooleanField(help_text="Waiting, queued or running.")
     progress = serializers.IntegerField(min_value=0, max_value=100)
+    queue_position = serializers.IntegerField(
+        allow_null=True,
+        help_text="While waiting for a free slot (you have MAX_ACTIVE_JOBS_PER_USER jobs under way): "
+        "1 starts next. Null otherwise.",
+    )
     error = serializers.CharField(allow_blank=True, help_text="Why it failed or was cancelled; empty otherwise.")
     created_at = serializers.DateTimeField()
     started_at = serializers.DateTimeField(allow_null=True)
@@ -60,10 +67,9 @@ class JobFilterSerializer(serializers.Serializer):
     track = serializers.UUIDField(required=False, help_text="Only the jobs of this track.")
 
 
-class JobCreateSerializer(serializers.Serializer):
-    """A new job; the fields left out come from the user's settings."""
+class JobChoicesSerializer(serializers.Serializer):
+    """How to separate; the fields left out come from the user's settings."""
 
-    track = serializers.UUIDField(help_text="One of your tracks.")
     engine = serializers.ChoiceField(choices=ENGINE_NAMES, required=False)
     model = serializers.CharField(required=False, max_length=40, help_text="A model of the engine (GET /api/models/).")
     stems = serializers.ChoiceField(choices=STEMS_MODES, required=False)
@@ -72,16 +78,51 @@ class JobCreateSerializer(serializers.Serializer):
         required=False, default=False, help_text=f"Separate a {PREVIEW_SECONDS:g} s excerpt only."
     )
 
-    def validate(self, attrs: dict) -> dict:
+    def choices(self, attrs: dict) -> dict:
+        """The job's engine, model, stems mode, output format and preview, defaults filled in."""
         defaults = separation_defaults(user=self.context["request"].user, engine=attrs.get("engine"))
         return {
-            "track": attrs["track"],
             "engine": defaults["engine"],
             "model": attrs.get("model", defaults["model"]),
             "stems_mode": attrs.get("stems", defaults["stems_mode"]),
             "output_format": attrs.get("output_format", defaults["output_format"]),
             "preview": attrs.get("preview", False),
         }
+
+
+class JobCreateSerializer(JobChoicesSerializer):
+    """A new job; the fields left out come from the user's settings."""
+
+    track = serializers.UUIDField(help_text="One of your tracks.")
+
+    def validate(self, attrs: dict) -> dict:
+        return {"track": attrs["track"], **self.choices(attrs)}
+
+
+class TrackMatchSerializer(serializers.Serializer):
+    q = serializers.CharField(required=False, allow_blank=True, max_length=MAX_QUERY)
+    separated = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+
+class JobBatchSerializer(JobChoicesSerializer):
+    """Several tracks separated alike: ``tracks``, or every track ``all_matching`` a library search."""
+
+    tracks = serializers.ListField(
+        child=serializers.UUIDField(), required=False, min_length=1, max_length=BATCH_MAX_TRACKS
+    )
+    all_matching = TrackMatchSerializer(
+        required=False, help_text="A search as GET /api/tracks/ takes it (q, separated): every track it finds."
+    )
+
+    def validate(self, attrs: dict) -> dict:
+        if ("tracks" in attrs) == ("all_matching" in attrs):
+            raise serializers.ValidationError("Give either tracks or all_matching.")
+        return {"tracks": attrs.get("tracks"), "all_matching": attrs.get("all_matching"), **self.choices(attrs)}
+
+
+class JobBatchAnswerSerializer(serializers.Serializer):
+    jobs = JobSerializer(many=True, help_text="One per track: new (queued or waiting its turn) or the same job reused.")
+    refused = serializers.DictField(child=serializers.CharField(), help_text="Track id -> why no job was made.")
 
 
 class QuotaSerializer(serializers.Serializer):
@@ -92,6 +133,18 @@ class QuotaSerializer(serializers.Serializer):
         help_text="What the service says is left on your key (cached for a minute); null on the "
         "installation's key, whose minutes only staff see.",
     )
+    job_cost_minutes = serializers.FloatField(
+        required=False, help_text="With `track`: what that job would cost, before it starts."
+    )
+
+
+class QuotaQuerySerializer(serializers.Serializer):
+    """Optional: a job to price before it starts (its options come from your settings)."""
+
+    track = serializers.UUIDField(required=False, help_text="Price a job of this track of yours.")
+    model = serializers.CharField(required=False, max_length=40, help_text="Default: from your settings.")
+    stems = serializers.ChoiceField(choices=STEMS_MODES, required=False, help_text="Default: from your settings.")
+    preview = serializers.BooleanField(required=False, default=False)
 
 
 class AccountCancelSerializer(serializers.Serializer):

@@ -93,6 +93,16 @@ class FakeLalalai:
     def add_key(self, key: str, minutes: float = 600.0) -> None:
         self.state.add_key(key, minutes)
 
+    def send_results_as(self, fmt: str) -> None:
+        """Answer every split with files in ``fmt``, named with the extension asked for."""
+        with self.state.lock:
+            self.state.sent_format = fmt
+
+    def revoke_key(self, key: str) -> None:
+        """lalal.ai forgets the key (a licence cancelled or replaced): it is refused from now on."""
+        with self.state.lock:
+            self.state.accounts.pop(key, None)
+
     def set_check_limit(self, limit: int, window: float) -> None:
         self.state.check_limit, self.state.check_window = limit, window
 

@@ -83,6 +83,7 @@ class LalalaiState:
         self.max_duration: int | None = None
         self.max_size: int | None = None
         self.inference_errors_to_give = 0
+        self.sent_format: str | None = None  # results in this format whatever was asked (lalal.ai's choice)
 
     def add_key(self, key: str, minutes: float = 600.0) -> None:
         with self.lock:
@@ -207,7 +208,7 @@ class LalalaiState:
             if path is None:
                 path = self.media_dir / task.id / f"{label}.{ext}"
                 path.parent.mkdir(parents=True, exist_ok=True)
-                write_tone(path, ext, frequency=220.0 + 40 * len(tracks))
+                write_tone(path, self.sent_format or ext, frequency=220.0 + 40 * len(tracks))
                 task.files[label] = path
             tracks.append(
                 {

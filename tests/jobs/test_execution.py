@@ -13,7 +13,8 @@ KEY = "MyLalalKey-5f3a9c1e77-Q8rT"
 
 
 @pytest.mark.parametrize(("engine", "expected"), [("lalalai", KEY), ("local", None)])
-def test_jobs_carry_the_owners_key_only_to_lalalai(user, make_track, engine, expected, tmp_path):
+def test_jobs_carry_the_owners_key_only_to_lalalai(user, make_track, engine, expected, tmp_path, fake_lalalai):
+    fake_lalalai.add_key(KEY)  # a saved key is checked with lalal.ai
     preferences_update(user=user, values={"lalalai_key": KEY})
     job = ProcessingJob.objects.create(
         track=make_track(user), user=user, engine=engine, model="auto", celery_task_id=uuid.uuid4().hex
@@ -29,6 +30,7 @@ def test_an_unreadable_saved_key_fails_the_job_and_never_bills_the_installation(
     system_key = f"installation-{uuid.uuid4().hex}"
     fake_lalalai.add_key(system_key)
     settings.SYSTEM_LALALAI_ACTIVATION_KEY = system_key
+    fake_lalalai.add_key(KEY)
     preferences_update(user=user, values={"lalalai_key": KEY})
     settings.SECRET_KEY = "rotated-" + "x" * 60  # the saved key was encrypted under the old one
     job = ProcessingJob.objects.create(

@@ -2,6 +2,7 @@
 
 import pytest
 
+from audio.engines import registry
 from jobs.models import JobStatus, ProcessingJob
 
 
@@ -27,7 +28,10 @@ def test_unset_fields_come_from_the_users_settings(api, track):
     assert job["track_id"] == str(track.id) and job["stems"] == [] and job["zip_url"] is None
 
 
-def test_lalalai_jobs_take_the_splitter_and_options_from_settings(api, track):
+def test_lalalai_jobs_take_the_splitter_and_options_from_settings(api, user, make_track, settings, monkeypatch):
+    track = make_track(user, seconds=61.0)  # longer than a preview
+    settings.SYSTEM_LALALAI_ACTIVATION_KEY = "the-installations-key"
+    monkeypatch.setattr(registry, "_instances", {})
     api.put(
         "/api/settings/",
         {
@@ -43,7 +47,9 @@ def test_lalalai_jobs_take_the_splitter_and_options_from_settings(api, track):
     assert (job["engine"], job["model"], job["preview"]) == ("lalalai", "phoenix", True)
     assert job["options"] == {"dereverb": True, "extraction_level": "clear_cut", "stems": ["strings"]}
     local = api.post("/api/jobs/", {"track": str(track.id), "engine": "local"}, format="json").json()
-    assert (local["engine"], local["model"], local["options"]) == ("local", "htdemucs", {})
+    catalog = {engine["name"]: engine["models"] for engine in api.get("/api/models/").json()["engines"]}
+    default = next(model["name"] for model in catalog["local"] if model["default"])
+    assert (local["engine"], local["model"], local["options"]) == ("local", default, {})
 
 
 def test_given_fields_win_and_the_same_job_twice_is_one_job(api, track):
@@ -84,21 +90,28 @@ def test_a_missing_track_field_is_named(api, db):
     assert answer.status_code == 400 and answer.json()["errors"] == {"track": "This field is required."}
 
 
-def test_too_many_jobs_under_way_answers_409(api, track, settings):
-    settings.MAX_ACTIVE_JOBS_PER_USER = 2
+def test_a_job_beyond_the_limit_waits_its_turn_and_waiting_is_bounded(api, track, settings):
+    settings.MAX_ACTIVE_JOBS_PER_USER, settings.MAX_WAITING_JOBS_PER_USER = 2, 1
     for model in ("htdemucs", "mdx_extra"):
         assert api.post("/api/jobs/", {"track": str(track.id), "model": model}, format="json").status_code == 201
     answer = api.post("/api/jobs/", {"track": str(track.id), "model": "htdemucs_ft"}, format="json")
+    assert answer.status_code == 201
+    assert (answer.json()["status"], answer.json()["status_label"], answer.json()["queue_position"]) == (
+        "waiting",
+        "Waiting",
+        1,
+    )
+    answer = api.post("/api/jobs/", {"track": str(track.id), "model": "htdemucs_6s"}, format="json")
     assert answer.status_code == 409
-    assert "You already have 2 jobs queued or running" in answer.json()["detail"]
+    assert "You already have 1 separations waiting their turn" in answer.json()["detail"]
 
 
 def test_list_detail_and_the_stems_urls(api, track, make_job):
     done = make_job(track, status=JobStatus.COMPLETED, stems=("vocals", "drums"))
     queued = make_job(track, model="mdx_extra")
-    assert [job["id"] for job in api.get("/api/jobs/").json()] == [str(queued.id), str(done.id)]
+    assert [job["id"] for job in api.get("/api/jobs/").json()["results"]] == [str(queued.id), str(done.id)]
     assert api.get(f"/api/jobs/?track={track.id}").status_code == 200
-    assert api.get("/api/jobs/?track=00000000-0000-0000-0000-000000000000").json() == []
+    assert api.get("/api/jobs/?track=00000000-0000-0000-0000-000000000000").json()["results"] == []
     assert api.get("/api/jobs/?track=nope").status_code == 400
 
     job = api.get(f"/api/jobs/{done.id}/").json()
@@ -123,7 +136,7 @@ def test_other_users_jobs_and_tracks_answer_404(api, other_api, track, make_job)
     job = make_job(track, status=JobStatus.COMPLETED, stems=("vocals",))
     assert other_api.get(f"/api/jobs/{job.id}/").status_code == 404
     assert other_api.post(f"/api/jobs/{job.id}/cancel/").status_code == 404
-    assert other_api.get("/api/jobs/").json() == []
+    assert other_api.get("/api/jobs/").json()["count"] == 0
     assert other_api.post("/api/jobs/", {"track": str(track.id)}, format="json").status_code == 404
     stem = api.get(f"/api/jobs/{job.id}/").json()["stems"][0]
     assert other_api.get(stem["export_url"]).status_code == 404

@@ -90,11 +90,14 @@ def test_a_job_runs_to_completed_stems_with_live_progress(start_worker, user, ma
 
 
 def test_a_failing_job_says_why_in_words(start_worker, user, make_track):
-    start_worker()
+    worker = start_worker()
     track = make_track(user)
     job = services.job_create(user=user, track=track, engine="local", model="htdemucs_ft", stems_mode="two")
     wait_for(lambda: job_status(job) == "failed", 60)
-    assert "DEMUCS_MODEL_DIR" in job.error_message
+    assert job.error_message.startswith("The htdemucs_ft model is not installed on this server.")
+    assert "DEMUCS_MODEL_DIR" not in job.error_message
+    wait_for(lambda: "Model htdemucs_ft cannot load" in worker.log(), 10, message="the operator's detail in the log")
+    assert "DEMUCS_MODEL_DIR=" in worker.log()
     assert not Stem.objects.filter(job=job).exists()
 
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from jobs import services
-from jobs.models import ProcessingJob
+from jobs.models import JobStatus, ProcessingJob
 from tests.jobs.conftest import FAST_MODEL, SLOW_MODEL, job_status, wait_for
 from tests.jobs.test_pipeline import STEPS, run_with_sockets
 
@@ -81,9 +81,11 @@ def test_six_jobs_of_two_users(start_worker, make_user, make_track):
     assert most <= 2, f"{most} jobs ran at once with concurrency 2"
 
 
-def test_a_seventh_job_over_the_limit_is_refused_in_words(db, user, make_track, settings):
-    settings.MAX_ACTIVE_JOBS_PER_USER = 3
+def test_jobs_over_the_limit_wait_and_those_over_the_waiting_bound_are_refused_in_words(db, user, make_track, settings):
+    settings.MAX_ACTIVE_JOBS_PER_USER, settings.MAX_WAITING_JOBS_PER_USER = 3, 1
     for seed in range(3):
         services.job_create(user=user, track=make_track(user, seed=seed), engine="local", model=FAST_MODEL)
-    with pytest.raises(services.JobRejected, match="You already have 3 jobs queued or running"):
+    waiting = services.job_create(user=user, track=make_track(user, seed=8), engine="local", model=FAST_MODEL)
+    assert waiting.status == JobStatus.WAITING
+    with pytest.raises(services.JobLimitReached, match="You already have 1 separations waiting their turn"):
         services.job_create(user=user, track=make_track(user, seed=9), engine="local", model=FAST_MODEL)

@@ -56,7 +56,8 @@ def test_single_stem_export_is_an_attachment(user_client, completed_job):
     stem = completed_job.stems.get(stem_type="vocals")
     response = user_client.get(f"/export/stem/{stem.id}")
     assert response.status_code == 200
-    assert response["Content-Disposition"] == 'attachment; filename="song-title-vocals.wav"'
+    name = f"song-title-spleeter_2stems-{completed_job.id.hex[:6]}-vocals.wav"
+    assert response["Content-Disposition"] == f'attachment; filename="{name}"'
 
 
 def test_zip_of_the_latest_completed_job_holds_every_stem(user_client, completed_job, uploads_dir):
@@ -64,7 +65,8 @@ def test_zip_of_the_latest_completed_job_holds_every_stem(user_client, completed
     assert response["Content-Type"] == "application/zip"
     archive = zipfile.ZipFile(io.BytesIO(body(response)))
     assert archive.testzip() is None
-    assert sorted(archive.namelist()) == ["song-title/accompaniment.wav", "song-title/vocals.wav"]
+    base = f"song-title-spleeter_2stems-{completed_job.id.hex[:6]}"
+    assert sorted(archive.namelist()) == [f"{base}/accompaniment.wav", f"{base}/vocals.wav"]
     for name in archive.namelist():
         stored = uploads_dir / f"stems/{completed_job.id}/{name.split('/')[1]}"
         assert archive.read(name) == stored.read_bytes()

@@ -17,7 +17,7 @@ def test_upload_list_detail_and_delete(api, tmp_path, uploads_dir, django_captur
     assert (uploads_dir / "tracks" / track["id"] / "original.wav").is_file()
     assert api.get(track["original_url"]).status_code == 200
 
-    assert [t["id"] for t in api.get("/api/tracks/").json()] == [track["id"]]
+    assert [t["id"] for t in api.get("/api/tracks/").json()["results"]] == [track["id"]]
     assert api.get(f"/api/tracks/{track['id']}/").json()["title"] == "Song One"
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -66,7 +66,7 @@ def test_upload_needs_exactly_one_file(api, tmp_path):
 
 def test_other_users_tracks_answer_404(api, other_api, tmp_path):
     track_id = upload(api, write_wav(tmp_path / "mine.wav", frames=8000)).json()["id"]
-    assert other_api.get("/api/tracks/").json() == []
+    assert other_api.get("/api/tracks/").json()["count"] == 0
     assert other_api.get(f"/api/tracks/{track_id}/").status_code == 404
     assert other_api.delete(f"/api/tracks/{track_id}/").status_code == 404
     assert Track.objects.filter(pk=track_id).exists()

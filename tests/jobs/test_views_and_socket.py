@@ -4,6 +4,7 @@ manners, without a worker."""
 from __future__ import annotations
 
 import pytest
+from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import AnonymousUser
 
@@ -50,12 +51,12 @@ def test_bad_choices_are_refused_in_words(user_client, user, make_track, fields,
     assert not ProcessingJob.objects.exists()
 
 
-def test_over_the_limit_answers_409(user_client, user, make_track, settings):
+def test_over_the_limit_a_job_waits_its_turn(user_client, user, make_track, settings):
     settings.MAX_ACTIVE_JOBS_PER_USER = 1
     separate(user_client, make_track(user, seed=1))
     response = separate(user_client, make_track(user, seed=2))
-    assert response.status_code == 409
-    assert "You already have 1 jobs queued or running" in response.json()["detail"]
+    assert response.status_code == 201
+    assert (response.json()["status"], response.json()["queue_position"]) == ("waiting", 1)
 
 
 def test_another_users_track_and_job_are_not_found(client, user, other_user, make_track):
@@ -107,3 +108,21 @@ def test_websocket_answers_client_messages_with_an_error(user):
 
     reply = run_async(talk())
     assert reply["type"] == "error" and "only sends job events" in reply["message"]
+
+
+def test_deleting_a_separation_tells_the_owners_open_pages(transactional_db, user, make_track, api):
+    track = make_track(user)
+    job = api.post("/api/jobs/", {"track": str(track.id), "model": "mdx_extra"}, format="json").json()
+
+    async def listen_while_deleting():
+        communicator = WebsocketCommunicator(application, "/ws/jobs/", headers=ORIGIN)
+        communicator.scope["user"] = user
+        assert (await communicator.connect())[0]
+        answer = await sync_to_async(api.delete)(f"/api/jobs/{job['id']}/")
+        event = await communicator.receive_json_from(timeout=5)
+        await communicator.disconnect()
+        return answer.status_code, event
+
+    status, event = run_async(listen_while_deleting())
+    assert status == 204
+    assert event == {"type": "job.deleted", "job_id": job["id"], "track_id": str(track.id)}

@@ -93,6 +93,17 @@ def test_a_refused_key_is_not_echoed_back(user_client, user):
     assert "without spaces" in field_block(html, "lalalai_key") and "has a space" not in html
 
 
+def test_a_refusal_elsewhere_keeps_the_typed_key_and_lists_what_was_refused_first(user_client, user):
+    html = user_client.post(
+        "/settings/", {**FORM, "lalalai_key": KEY, "lalalai_splitter": "orion", "lalalai_stems": ["synthesizer"]}
+    ).content.decode()
+    summary = html[html.index('id="form-errors"') : html.index("</div>", html.index('id="form-errors"'))]
+    assert 'href="#field-lalalai_stems"' in summary and "needs the phoenix splitter" in summary
+    assert html.index('id="form-errors"') < html.index('id="field-engine"'), "above the first field"
+    assert f'value="{KEY}"' in field_block(html, "lalalai_key"), "what was typed is still there"
+    assert engine_secret(user=user, engine="lalalai") is None, "and nothing was saved"
+
+
 def test_the_separate_stems_form_starts_from_the_settings(user_client, user):
     preferences_update(
         user=user,

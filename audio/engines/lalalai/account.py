@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
+from audio.engines.lalalai import stems
 from audio.engines.lalalai.client import LalalaiClient
 from audio.engines.lalalai.keys import resolve_license_key
 
@@ -32,6 +33,7 @@ class LalalaiAccount:
         finally:
             client.close()
 
-    def cost_minutes(self, *, seconds: float, stems: int) -> float:
-        """lalal.ai bills each stem it returns for the whole length of the track."""
-        return seconds / 60 * stems
+    def cost_minutes(self, *, seconds: float, model: str, stems_mode: str, options: Mapping[str, object]) -> float:
+        """lalal.ai bills each stem asked for (not the "rest" track it adds) for the whole
+        length of the track."""
+        return seconds / 60 * len(stems.asked_stems(model, stems_mode, options))

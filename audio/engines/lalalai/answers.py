@@ -170,14 +170,24 @@ def license_error(code: str) -> EngineError:
     return cls(message)
 
 
+class KeyRejected(EngineAuthError):
+    """lalal.ai refused the licence key; ``reason`` is its own words for why (may be empty)."""
+
+    def __init__(self, reason: str):
+        self.reason = reason
+        shown = f" ({reason})" if reason else ""
+        super().__init__(
+            f"lalal.ai rejected the licence key{shown}. Check your key on the Settings page, "
+            "or ask the administrator if you use the installation's."
+        )
+
+
 def refusal(status: int, body: Any, what: str) -> EngineError:
     """The error for a final (not retried) 4xx answer to ``what``."""
     detail = body.get("detail", "") if isinstance(body, dict) else ""
     code = body.get("code") if isinstance(body, dict) else None
     if status in (401, 403):
-        return EngineAuthError(
-            "lalal.ai rejected the licence key. Check the key on the Settings page (or SYSTEM_LALALAI_ACTIVATION_KEY)."
-        )
+        return KeyRejected(short_detail(detail) if detail else "")
     if code in _LICENSE_ERRORS:
         return license_error(code)
     if status in (400, 422) and detail:

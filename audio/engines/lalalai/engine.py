@@ -12,17 +12,20 @@ from pathlib import Path
 import redis
 
 from audio.engines.base import (
+    MODEL_MISSING,
+    MODEL_READY,
     EngineCancelled,
     EngineError,
     EngineProtocolError,
     EngineTimeout,
+    ModelState,
     ProgressCallback,
     SeparationRequest,
     SeparationResult,
 )
-from audio.engines.lalalai import preferences, stems
+from audio.engines.lalalai import formats, preferences, stems
 from audio.engines.lalalai.account import LalalaiAccount
-from audio.engines.lalalai.answers import TaskStatus
+from audio.engines.lalalai.answers import KeyRejected, TaskStatus
 from audio.engines.lalalai.client import DEFAULT_BASE_URL, LalalaiClient
 from audio.engines.lalalai.keys import resolve_license_key
 from audio.engines.lalalai.poller import POLLERS, CheckPoller, PollerRegistry
@@ -34,6 +37,7 @@ logger = logging.getLogger(__name__)
 # Progress shares: upload up to 5 %, lalal.ai's work up to 90 %, downloads the rest.
 _UPLOADED = 5
 _PROCESSED = 90
+NO_KEY_NOTE = "needs a lalal.ai licence key: enter yours on the Settings page"
 _WAIT_STEP = 0.1  # seconds between looks at the cancel flag while waiting
 
 
@@ -86,8 +90,33 @@ class LalalaiEngine:
     def models(self) -> dict[str, list[str]]:
         return stems.models()
 
+    def model_states(self, *, own_credentials: bool) -> dict[str, ModelState]:
+        if own_credentials or self._system_key:
+            state = ModelState(MODEL_READY)
+        else:
+            state = ModelState(MODEL_MISSING, NO_KEY_NOTE)
+        return dict.fromkeys(stems.models(), state)
+
     def preference_problems(self, values: Mapping[str, object]) -> dict[str, str]:
-        return preferences.problems(values)
+        """The rules of ``preferences.problems``; a new key is also shown to lalal.ai, which must take it."""
+        found = preferences.problems(values)
+        key = values.get("key")
+        if key and "key" not in found:
+            problem = self._key_problem(str(key))
+            if problem:
+                found["key"] = problem
+        return found
+
+    def _key_problem(self, key: str) -> str | None:
+        try:
+            self.account.minutes_left(key)
+        except KeyRejected as exc:
+            reason = f": {exc.reason}" if exc.reason else "."
+            return f"lalal.ai did not accept this key{reason} Copy it again from your lalal.ai account page."
+        except EngineError as exc:
+            logger.warning("A new lalal.ai key could not be checked: %s", exc.message)
+            return f"The key could not be checked with lalal.ai right now ({exc.message}); try saving it again shortly."
+        return None
 
     def job_choices(self, values: Mapping[str, object]) -> tuple[str, dict]:
         return preferences.job_choices(values)
@@ -208,6 +237,7 @@ def _download_all(
         created.append(dest)
         if client.download(urls[stem], dest, what=f"{stem} stem download") == 0:
             raise EngineProtocolError(f"lalal.ai sent an empty file for the {stem} stem.")
+        formats.ensure_format(dest, request.output_format, stem=stem)
         files[stem] = dest
         reporter.report(_PROCESSED + (100 - _PROCESSED) * number / len(plan.stems))
     return files

@@ -11,8 +11,8 @@ import hashlib
 from audio.engines.base import EngineAuthError
 
 NO_KEY_MESSAGE = (
-    "No lalal.ai licence key is configured. Add your key on the Settings page, "
-    "or ask the administrator to set SYSTEM_LALALAI_ACTIVATION_KEY."
+    "No lalal.ai licence key is set. Add your key on the Settings page, "
+    "or ask the administrator to give this installation one."
 )
 
 

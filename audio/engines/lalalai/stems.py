@@ -22,6 +22,7 @@ and does not affect andromeda; dereverb only affects vocals.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from audio.engines.base import OUTPUT_FORMATS, STEMS_TWO, EngineRejectedInput, SeparationRequest
@@ -90,9 +91,7 @@ def plan_split(request: SeparationRequest) -> SplitPlan:
     Raises ``EngineRejectedInput`` for an unknown splitter, stem, format or
     option, and for stems the chosen splitter cannot produce.
     """
-    splitter, stems = checked_choice(
-        request.model, ["vocals"] if request.stems == STEMS_TWO else request.options.get("stems")
-    )
+    splitter, stems = checked_choice(request.model, _stems_of(request.stems, request.options))
     presets = _common_presets(request, splitter)
     if len(stems) == 1:
         presets["stem"] = STEM_LABELS[stems[0]]
@@ -100,6 +99,16 @@ def plan_split(request: SeparationRequest) -> SplitPlan:
         return SplitPlan("split/stem_separator/", presets, (stems[0], back))
     presets["stem_list"] = [STEM_LABELS[name] for name in stems]
     return SplitPlan("split/multistem/", presets, (*stems, REST_STEM))
+
+
+def asked_stems(model: str, stems_mode: str, options: Mapping[str, object]) -> list[str]:
+    """The stems a job asks lalal.ai for (what it bills), without the rest track it adds.
+    Raises ``EngineRejectedInput`` as ``checked_choice`` does."""
+    return checked_choice(model, _stems_of(stems_mode, options))[1]
+
+
+def _stems_of(stems_mode: str, options: Mapping[str, object]) -> object:
+    return ["vocals"] if stems_mode == STEMS_TWO else options.get("stems")
 
 
 def checked_choice(model: str, stems: object) -> tuple[str | None, list[str]]:

@@ -25,6 +25,7 @@ from demucs.repo import AnyModelRepo, BagOnlyRepo, LocalRepo, RemoteRepo
 
 from audio.engines.base import EngineUnavailable
 from audio.engines.local import demucs_precision
+from audio.engines.local.availability import demucs_remote_files
 from audio.engines.local.demucs_chunks import chunk_offsets, segment_samples, separate_in_chunks
 
 logger = logging.getLogger(__name__)
@@ -38,6 +39,7 @@ HOW_TO_PROVIDE = (
     "Set DEMUCS_MODEL_DIR to a folder holding the model's .th files and its <name>.yaml, "
     "or pre-populate the torch hub cache (%s) with the files Demucs downloads."
 )
+NOT_INSTALLED_LOG = "Model %s cannot load. %s " + HOW_TO_PROVIDE
 
 
 class DemucsSeparator:
@@ -118,26 +120,29 @@ def load_demucs(name: str, model_dir: Path | None, device: str) -> DemucsSeparat
 
 def _local_signatures(name: str, model_dir: Path) -> list[str]:
     if not model_dir.is_dir():
-        raise EngineUnavailable(
-            f"DEMUCS_MODEL_DIR={model_dir} is not a folder. " + HOW_TO_PROVIDE % torch.hub.get_dir()
-        )
+        raise _not_installed(name, f"DEMUCS_MODEL_DIR={model_dir} is not a folder.")
     models = LocalRepo(model_dir)
     bags = BagOnlyRepo(model_dir, models)
     if models.has_model(name):
         return [name]
     if not bags.has_model(name):
-        raise EngineUnavailable(
-            f"No weights for model {name!r} in DEMUCS_MODEL_DIR={model_dir} ({name}.yaml is missing). "
-            + HOW_TO_PROVIDE % torch.hub.get_dir()
-        )
+        raise _not_installed(name, f"No weights for it in DEMUCS_MODEL_DIR={model_dir} ({name}.yaml is missing).")
     signatures = _bag_signatures(model_dir / f"{name}.yaml")
     missing = [sig for sig in signatures if not models.has_model(sig)]
     if missing:
-        raise EngineUnavailable(
-            f"Model {name!r} needs {', '.join(s + '-*.th' for s in missing)} in "
-            f"DEMUCS_MODEL_DIR={model_dir}. " + HOW_TO_PROVIDE % torch.hub.get_dir()
+        raise _not_installed(
+            name, f"It needs {', '.join(s + '-*.th' for s in missing)} in DEMUCS_MODEL_DIR={model_dir}."
         )
     return signatures
+
+
+def _not_installed(name: str, detail: str) -> EngineUnavailable:
+    """The error a user reads; how an operator provides the weights goes to the log."""
+    logger.error(NOT_INSTALLED_LOG, name, detail, torch.hub.get_dir())
+    return EngineUnavailable(
+        f"The {name} model is not installed on this server. Choose a model marked ready, "
+        "or ask the server's administrator to install it."
+    )
 
 
 def _bag_signatures(yaml_file: Path) -> list[str]:
@@ -147,17 +152,7 @@ def _bag_signatures(yaml_file: Path) -> list[str]:
 
 def _remote_urls() -> dict[str, str]:
     """Signature -> download URL, from the file list Demucs ships."""
-    urls: dict[str, str] = {}
-    root = ""
-    for line in (REMOTE_ROOT / "files.txt").read_text().splitlines():
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        if line.startswith("root:"):
-            root = line.split(":", 1)[1].strip()
-        else:
-            urls[line.split("-", 1)[0]] = ROOT_URL + root + line
-    return urls
+    return {signature: ROOT_URL + path for signature, path in demucs_remote_files().items()}
 
 
 def _load_remote(name: str) -> tuple[list[str], torch.nn.Module]:
@@ -166,10 +161,7 @@ def _load_remote(name: str) -> tuple[list[str], torch.nn.Module]:
     cache = Path(torch.hub.get_dir()) / "checkpoints"
     missing = [sig for sig in signatures if not (cache / Path(urlparse(urls[sig]).path).name).is_file()]
     if missing and not _reachable(urlparse(ROOT_URL).hostname or ""):
-        raise EngineUnavailable(
-            f"No weights for model {name!r}: they are not in the torch hub cache and "
-            f"{ROOT_URL} cannot be reached. " + HOW_TO_PROVIDE % torch.hub.get_dir()
-        )
+        raise _not_installed(name, f"Its weights are not in the torch hub cache and {ROOT_URL} cannot be reached.")
     remote = RemoteRepo(urls)
     previous = socket.getdefaulttimeout()
     socket.setdefaulttimeout(DOWNLOAD_SOCKET_TIMEOUT)

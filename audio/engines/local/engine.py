@@ -15,11 +15,13 @@ from pathlib import Path
 from audio.engines.base import (
     EngineAccount,
     EngineRejectedInput,
+    ModelState,
     Preference,
     ProgressCallback,
     SeparationRequest,
     SeparationResult,
 )
+from audio.engines.local.availability import model_states
 from audio.engines.local.catalog import MODEL_STEMS
 from audio.engines.local.process import RUNNER_MODULE, RunnerConfig
 from audio.engines.local.protocol import SeparateRequest
@@ -76,6 +78,9 @@ class LocalEngine:
 
     def models(self) -> dict[str, list[str]]:
         return {name: list(stems) for name, stems in MODEL_STEMS.items()}
+
+    def model_states(self, *, own_credentials: bool) -> dict[str, ModelState]:
+        return model_states(model_dir=self.supervisor.config.model_dir)
 
     def preference_problems(self, values: Mapping[str, object]) -> dict[str, str]:
         return {}

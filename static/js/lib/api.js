@@ -30,17 +30,33 @@ export function postJson(url, body) {
   return request(url, { method: "POST", body });
 }
 
+/** PATCH `body` as JSON; resolves to the answer, rejects with an ApiError. */
+export function patchJson(url, body) {
+  return request(url, { method: "PATCH", body });
+}
+
+/** Send a FormData (files) with `method`; resolves to the answer, rejects with an ApiError. */
+export function sendForm(url, method, form) {
+  return request(url, { method, body: form });
+}
+
+/** DELETE `url`; resolves when it is gone, rejects with an ApiError. */
+export function deleteJson(url) {
+  return request(url, { method: "DELETE" });
+}
+
 async function request(url, { method, body }) {
   const headers = { Accept: "application/json" };
   if (method !== "GET") headers["X-CSRFToken"] = csrfToken();
-  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const multipart = body instanceof FormData; // the browser writes its Content-Type with the boundary
+  if (body !== undefined && !multipart) headers["Content-Type"] = "application/json";
   let response;
   try {
     response = await fetch(url, {
       method,
       headers,
       credentials: "same-origin",
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined || multipart ? body : JSON.stringify(body),
     });
   } catch {
     throw new ApiError(0, { detail: NO_ANSWER });

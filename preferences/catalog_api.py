@@ -1,4 +1,5 @@
-"""The JSON API of the engines: which there are, their models and the stems each produces."""
+"""GET /api/models/: the engines, their models, the stems each produces, and whether each
+can run here for the user asking (weights installed, a licence key at hand)."""
 
 from __future__ import annotations
 
@@ -8,14 +9,22 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from audio.engines.base import OUTPUT_FORMATS, STEMS_MODES
-from audio.engines.registry import ENGINE_NAMES, all_engines
+from audio.engines.base import MODEL_STATES, OUTPUT_FORMATS, STEMS_MODES
+from audio.engines.registry import ENGINE_NAMES
 from audio.http.errors import error_responses
+from preferences.services import models_catalog
 
 
 class ModelSerializer(serializers.Serializer):
     name = serializers.CharField()
     stems = serializers.ListField(child=serializers.CharField(), help_text="The stems of an `all` run.")
+    state = serializers.ChoiceField(
+        choices=MODEL_STATES,
+        help_text="`ready`: it runs now; `downloads`: its weights are fetched on its first run; "
+        "`missing`: it cannot run here (jobs asking for it are refused).",
+    )
+    note = serializers.CharField(allow_blank=True, help_text="Why it is not ready, in words; empty when ready.")
+    default = serializers.BooleanField(help_text="The model a job of this engine gets when none is named.")
 
 
 class EngineSerializer(serializers.Serializer):
@@ -35,16 +44,9 @@ class CatalogSerializer(serializers.Serializer):
 class ModelCatalogView(APIView):
     @extend_schema(
         tags=["models"],
-        summary="Engines, their models and the stems each produces",
+        summary="Engines, their models, the stems each produces, and whether each can run here",
         responses={200: CatalogSerializer, **error_responses()},
     )
     def get(self, request: Request) -> Response:
-        engines = [
-            {
-                "name": engine.name,
-                "label": engine.label,
-                "models": [{"name": model, "stems": stems} for model, stems in engine.models().items()],
-            }
-            for engine in all_engines()
-        ]
+        engines = models_catalog(user=request.user)
         return Response({"engines": engines, "stems_modes": list(STEMS_MODES), "output_formats": list(OUTPUT_FORMATS)})
