@@ -13,6 +13,15 @@ from jobs.routing import EVENTS_PATH
 from jobs.selectors import latest_jobs_by_track
 from preferences.services import separation_defaults
 
+# The library's sort menu: an ordering of audio.selectors.TRACK_ORDERINGS and its label, one per line.
+TRACK_SORTS = [
+    ("-created_at", "Newest first"),
+    ("created_at", "Oldest first"),
+    ("bpm", "Tempo, slowest first"),
+    ("-bpm", "Tempo, fastest first"),
+    ("key", "Key (Camelot wheel)"),
+]
+
 
 def page_urls() -> dict[str, str]:
     """The addresses a page's script talks to: jobs are created and followed through the API."""

@@ -19,7 +19,7 @@ from audio.http.zipstream import zip_stream
 from audio.storage import uploads_path
 from jobs import selectors, stems, storage
 from jobs.forms import SeparateForm
-from jobs.pages import library_data
+from jobs.pages import TRACK_SORTS, library_data
 from preferences.services import separation_defaults
 
 
@@ -29,7 +29,10 @@ def _wants_json(request: HttpRequest) -> bool:
 
 @require_GET
 def library(request: HttpRequest) -> HttpResponse:
-    tracks = list(audio_selectors.track_list(owner=request.user))
+    ordering = request.GET.get("ordering", audio_selectors.DEFAULT_ORDERING)
+    if ordering not in audio_selectors.TRACK_ORDERINGS:
+        ordering = audio_selectors.DEFAULT_ORDERING
+    tracks = list(audio_selectors.track_list(owner=request.user, ordering=ordering))
     defaults = separation_defaults(user=request.user)
     form = SeparateForm(initial={**defaults, "stems": defaults["stems_mode"]}, auto_id="sep-%s")
     return render(
@@ -41,6 +44,8 @@ def library(request: HttpRequest) -> HttpResponse:
             "max_track_minutes": settings.MAX_TRACK_SECONDS // 60,
             "separate_form": form,
             "page_data": library_data(user=request.user, tracks=tracks),
+            "sorts": TRACK_SORTS,
+            "ordering": ordering,
         },
     )
 

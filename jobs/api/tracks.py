@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 from django.utils.decorators import method_decorator
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.parsers import MultiPartParser
@@ -22,8 +22,9 @@ from audio import selectors
 from audio.decoding import AudioRejected
 from audio.http.errors import error_responses
 from audio.http.throttling import UPLOAD, throttled
+from audio.keys import camelot, normalise_key
 from audio.models import Track
-from audio.services import NoRoom
+from audio.services import NoRoom, track_set_tempo_key
 from jobs import storage
 from jobs.stems import track_delete
 
@@ -39,6 +40,15 @@ class TrackSerializer(serializers.ModelSerializer):
     original_url = serializers.SerializerMethodField(help_text="The uploaded file (HTTP Range supported).")
     stems_zip_url = serializers.SerializerMethodField(
         help_text="All stems of the latest completed job as a ZIP (404 until one exists)."
+    )
+    bpm = serializers.FloatField(
+        read_only=True, allow_null=True, help_text="Tempo in beats per minute; null until measured or when unsure."
+    )
+    key = serializers.SerializerMethodField(
+        help_text="Musical key such as “E minor”; null until measured or when unsure."
+    )
+    key_camelot = serializers.SerializerMethodField(
+        help_text="The key's Camelot code (“9A”), for DJs; null without a key."
     )
 
     class Meta:
@@ -59,7 +69,12 @@ class TrackSerializer(serializers.ModelSerializer):
             "cover_url",
             "original_url",
             "stems_zip_url",
+            "bpm",
+            "key",
+            "key_camelot",
+            "analysed_at",
         ]
+        extra_kwargs = {"analysed_at": {"help_text": "When tempo and key were measured or set; null while pending."}}
 
     def get_cover_url(self, track: Track) -> str:
         return reverse("track-cover", args=[track.id])
@@ -69,6 +84,27 @@ class TrackSerializer(serializers.ModelSerializer):
 
     def get_stems_zip_url(self, track: Track) -> str:
         return reverse("stems-zip", args=[track.id])
+
+    def get_key(self, track: Track) -> str | None:
+        return track.key or None
+
+    def get_key_camelot(self, track: Track) -> str | None:
+        return camelot(track.key) or None
+
+
+class TrackTempoKeySerializer(serializers.Serializer):
+    bpm = serializers.FloatField(
+        min_value=20, max_value=300, allow_null=True, required=False, help_text="Beats per minute; null clears it."
+    )
+    key = serializers.CharField(
+        allow_null=True, allow_blank=True, required=False, help_text="“E minor”, “F# major”…; null or “” clears it."
+    )
+
+    def validate_key(self, value: str | None) -> str:
+        try:
+            return normalise_key(value or "")
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from exc
 
 
 class TrackUploadSerializer(serializers.Serializer):
@@ -80,11 +116,22 @@ class TrackListView(APIView):
 
     @extend_schema(
         tags=["tracks"],
-        summary="Your tracks, newest first",
-        responses={200: TrackSerializer(many=True), **error_responses()},
+        summary="Your tracks, newest first unless you choose an ordering",
+        parameters=[
+            OpenApiParameter(
+                "ordering",
+                enum=list(selectors.TRACK_ORDERINGS),
+                description="created_at, bpm or key (in Camelot order); a leading - reverses. "
+                "Unknown tempo or key sorts last.",
+            )
+        ],
+        responses={200: TrackSerializer(many=True), **error_responses(400)},
     )
     def get(self, request: Request) -> Response:
-        return Response(TrackSerializer(selectors.track_list(owner=request.user), many=True).data)
+        ordering = request.query_params.get("ordering", selectors.DEFAULT_ORDERING)
+        if ordering not in selectors.TRACK_ORDERINGS:
+            raise ValidationError({"ordering": f"Choose one of: {', '.join(selectors.TRACK_ORDERINGS)}."})
+        return Response(TrackSerializer(selectors.track_list(owner=request.user, ordering=ordering), many=True).data)
 
     @extend_schema(
         tags=["tracks"],
@@ -120,6 +167,23 @@ class TrackDetailView(APIView):
     )
     def get(self, request: Request, track_id) -> Response:
         return Response(TrackSerializer(selectors.track_get(owner=request.user, track_id=track_id)).data)
+
+    @extend_schema(
+        tags=["tracks"],
+        summary="Correct a track's tempo or key by hand",
+        description="Fields left out stay as they are; the background analysis never overwrites a correction.",
+        request=TrackTempoKeySerializer,
+        responses={200: TrackSerializer, **error_responses(400, 403, 404)},
+    )
+    def patch(self, request: Request, track_id) -> Response:
+        track = selectors.track_get(owner=request.user, track_id=track_id)
+        given = TrackTempoKeySerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        fields = given.validated_data
+        track = track_set_tempo_key(
+            track=track, bpm=fields.get("bpm", track.bpm), key=fields.get("key", track.key) or ""
+        )
+        return Response(TrackSerializer(track).data)
 
     @extend_schema(
         tags=["tracks"],

@@ -4,6 +4,7 @@ import { postJson } from "../lib/api.js";
 import { readJson } from "../lib/dom.js";
 import { followJobEvents } from "../lib/events.js";
 import { createJobTracker } from "../lib/job-tracker.js";
+import { followAllTempoKeys } from "../lib/tempo-key.js";
 import { createCardJobs } from "./cards.js";
 import { bindSeparateDialog } from "./separate-dialog.js";
 import { addTrackCard } from "./track-grid.js";
@@ -43,10 +44,16 @@ bindUploads({
   input: document.getElementById("file-input"),
   dropzone: document.getElementById("dropzone"),
   list: document.getElementById("upload-list"),
-  addCard: (track) => addTrackCard(grid, track) && cards.paint(track.id),
+  addCard: (track) => {
+    if (!addTrackCard(grid, track)) return;
+    cards.paint(track.id);
+    followAllTempoKeys(grid);
+  },
 });
 followJobEvents({
   url: data.urls.events,
   handlers: { "job.progress": tracker.progress, "job.status": (event) => tracker.accept(event.job) },
   resync: tracker.resync,
 });
+followAllTempoKeys(grid);
+document.getElementById("sort-form")?.addEventListener("change", (event) => event.currentTarget.submit());

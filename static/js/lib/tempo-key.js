@@ -1,0 +1,44 @@
+// Tempo and key of tracks still being measured: asked again every few seconds
+// until the analysis answers (it runs in the background after an upload), then
+// written into the page the way the server writes them (templates/audio/_tempo_key.html).
+import { getJson } from "./api.js";
+import { el } from "./dom.js";
+
+const POLL_MS = 4000;
+const GIVE_UP_MS = 5 * 60 * 1000;
+
+/** The line's contents for a track's JSON (bpm, key, key_camelot). */
+function contents(track) {
+  if (track.bpm === null && !track.key) return [el("span", { class: "muted-note", text: "Tempo and key unknown" })];
+  const parts = [];
+  if (track.bpm !== null) parts.push(el("span", { class: "bpm", text: `${Math.round(track.bpm)} BPM` }));
+  if (track.bpm !== null && track.key) parts.push(" · ");
+  if (track.key) {
+    parts.push(el("span", { class: "key", text: track.key }), " ");
+    parts.push(el("small", { class: "camelot", title: "Camelot code", text: track.key_camelot }));
+  }
+  return parts;
+}
+
+/** Fill in `line` (a .tempo-key element) once its track has been analysed. */
+export function followTempoKey(line) {
+  if (line.dataset.analysis !== "pending" || line.dataset.following) return;
+  line.dataset.following = "1";
+  const started = Date.now();
+  const ask = () =>
+    getJson(line.dataset.url)
+      .then((track) => {
+        if (!track.analysed_at) return Date.now() - started < GIVE_UP_MS && setTimeout(ask, POLL_MS);
+        line.dataset.analysis = "done";
+        line.dataset.bpm = track.bpm ?? "";
+        line.dataset.key = track.key ?? "";
+        line.replaceChildren(...contents(track));
+      })
+      .catch(() => Date.now() - started < GIVE_UP_MS && setTimeout(ask, POLL_MS));
+  setTimeout(ask, POLL_MS);
+}
+
+/** Follow every pending tempo/key line inside `root`. */
+export function followAllTempoKeys(root = document) {
+  root.querySelectorAll(".tempo-key[data-analysis=pending]").forEach(followTempoKey);
+}
