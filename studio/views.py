@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from audio.http.errors import error_response
 from audio.mixdown import MixRejected
+from audio.practice import OUTPUT_FORMATS
 from audio.selectors import track_get
 from jobs import selectors
 from jobs.models import JobStatus
@@ -49,20 +50,22 @@ def track_studio(request: HttpRequest, track_id) -> HttpResponse:
             "report": report.job_report(job=job) if job else [],
             "warnings": report.job_warnings(job=job) if job else [],
             "levels": levels,
+            "mix_formats": [(name, name.upper()) for name in OUTPUT_FORMATS],
         },
     )
 
 
 @require_POST
 async def job_mix(request: HttpRequest, job_id) -> HttpResponse:
-    """The completed job's stems summed with the posted gains, as a WAV attachment (the page's form).
+    """The completed job's stems summed with the posted gains, as an attachment (the page's form).
 
     Gains come as a JSON object (``{"vocals": 0.5}`` or ``{"gains": {...}}``) or as
-    form fields named by stem type; a stem not named keeps gain 1. Scripts use
+    form fields named by stem type; a stem not named keeps gain 1. ``speed``,
+    ``semitones`` and ``format`` (audio.practice) come the same way. Scripts use
     POST /api/jobs/<id>/mix/ (studio.api), which answers the same.
     """
     try:
-        job, rendering = await sync_to_async(mixing.mix_start)(
+        job, practice, rendering = await sync_to_async(mixing.mix_start)(
             user=request.user, job_id=job_id, requested=_requested_gains(request)
         )
         mix = await asyncio.wrap_future(rendering)
@@ -74,7 +77,7 @@ async def job_mix(request: HttpRequest, job_id) -> HttpResponse:
         response = error_response(exc.message, status=503)
         response["Retry-After"] = str(mixing.BUSY_RETRY_SECONDS)
         return response
-    return mixing.mix_response(job, mix)
+    return mixing.mix_response(job, mix, practice)
 
 
 def _requested_gains(request: HttpRequest) -> object:

@@ -97,4 +97,4 @@ def test_api_answers_as_its_schema_says(api_schema, user):
             case.call_and_validate(headers={"Authorization": token_header(user)}, checks=CHECKS)
 
         check()
-    assert len(set(calls)) == 18 and len(calls) >= 10 * MAX_EXAMPLES, (len(set(calls)), len(calls))
+    assert len(set(calls)) == 19 and len(calls) >= 10 * MAX_EXAMPLES, (len(set(calls)), len(calls))
