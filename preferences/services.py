@@ -161,11 +161,18 @@ def secret_mask(*, row: UserPreferences, engine: str) -> str | None:
 
 def separation_defaults(*, user: AbstractBaseUser, engine: str | None = None) -> dict:
     """What a separation starts from: engine (``engine`` or the preferred one), its model,
-    stems mode and output format."""
+    stems mode, output format, sample rate and normalisation."""
     row = preferences_get(user=user)
     engine = engine or row.engine
     model, _ = get_engine(engine).job_choices(_engine_values(row, engine))
-    return {"engine": engine, "model": model, "stems_mode": row.stems_mode, "output_format": row.output_format}
+    return {
+        "engine": engine,
+        "model": model,
+        "stems_mode": row.stems_mode,
+        "output_format": row.output_format,
+        "sample_rate": int(row.sample_rate),
+        "normalise": row.normalise,
+    }
 
 
 def separation_options(*, user: AbstractBaseUser, engine: str) -> dict:

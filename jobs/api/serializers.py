@@ -10,6 +10,7 @@ from rest_framework import serializers
 
 from audio.engines.base import OUTPUT_FORMATS, STEMS_MODES
 from audio.engines.registry import ENGINE_NAMES
+from audio.finishing import CEILING_DBFS, SAMPLE_RATES
 from jobs.models import JobStatus
 from jobs.preview import PREVIEW_SECONDS
 from preferences.services import separation_defaults
@@ -71,6 +72,14 @@ class JobCreateSerializer(serializers.Serializer):
     preview = serializers.BooleanField(
         required=False, default=False, help_text=f"Separate a {PREVIEW_SECONDS:g} s excerpt only."
     )
+    sample_rate = serializers.ChoiceField(
+        choices=list(SAMPLE_RATES), required=False, help_text="The stems' sample rate in Hz."
+    )
+    normalise = serializers.BooleanField(
+        required=False,
+        help_text="Loudness-safe normalisation: all stems turned up or down together until their sum "
+        f"peaks at {CEILING_DBFS:g} dBFS. Off, a clipping risk is reported among the result's warnings.",
+    )
 
     def validate(self, attrs: dict) -> dict:
         defaults = separation_defaults(user=self.context["request"].user, engine=attrs.get("engine"))
@@ -81,6 +90,8 @@ class JobCreateSerializer(serializers.Serializer):
             "stems_mode": attrs.get("stems", defaults["stems_mode"]),
             "output_format": attrs.get("output_format", defaults["output_format"]),
             "preview": attrs.get("preview", False),
+            "sample_rate": attrs.get("sample_rate", defaults["sample_rate"]),
+            "normalise": attrs.get("normalise", defaults["normalise"]),
         }
 
 

@@ -28,8 +28,8 @@ function showNow(job) {
 
 /** The request that starts `job` again over the whole track. */
 function fullRunRequest(job) {
-  const { track_id: track, engine, model, stems_mode: stems, output_format } = job;
-  return { track, engine, model, stems, output_format, preview: false };
+  const { track_id: track, engine, model, stems_mode: stems, output_format, sample_rate, normalise } = job;
+  return { track, engine, model, stems, output_format, sample_rate, normalise, preview: false };
 }
 
 Object.values(data.jobs).forEach(cards.show);
