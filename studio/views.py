@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from audio.http.errors import error_response
+from audio.keys import ALL_KEYS
 from audio.mixdown import MixRejected
 from audio.practice import OUTPUT_FORMATS
 from audio.selectors import track_get
@@ -51,6 +52,7 @@ def track_studio(request: HttpRequest, track_id) -> HttpResponse:
             "warnings": report.job_warnings(job=job) if job else [],
             "levels": levels,
             "mix_formats": [(name, name.upper()) for name in OUTPUT_FORMATS],
+            "all_keys": ALL_KEYS,
         },
     )
 

@@ -34,6 +34,8 @@ class JobSerializer(serializers.Serializer):
     stems_mode = serializers.ChoiceField(choices=STEMS_MODES)
     output_format = serializers.ChoiceField(choices=OUTPUT_FORMATS)
     preview = serializers.BooleanField()
+    sample_rate = serializers.ChoiceField(choices=list(SAMPLE_RATES), help_text="The stems' sample rate in Hz.")
+    normalise = serializers.BooleanField(help_text="Whether the stems were normalised loudness-safe.")
     options = serializers.DictField(help_text="Engine options (lalal.ai: dereverb, extraction_level, stems).")
     status = serializers.ChoiceField(choices=JobStatus.values)
     status_label = serializers.CharField(help_text="The status in words: Queued, Separating, Done...")
@@ -44,7 +46,10 @@ class JobSerializer(serializers.Serializer):
     started_at = serializers.DateTimeField(allow_null=True)
     finished_at = serializers.DateTimeField(allow_null=True)
     runtime_seconds = serializers.FloatField(allow_null=True)
-    result = serializers.DictField(help_text="Model, version, device, runtime, warnings of a completed run.")
+    result = serializers.DictField(
+        help_text="Model, version, device, runtime, samplerate, normalise_gain_db (null when not normalised) "
+        "and warnings (a clipping risk among them) of a completed run."
+    )
     stems = StemSerializer(many=True)
     url = serializers.CharField(help_text="GET: this job.")
     studio_url = serializers.CharField(help_text="The job in its track's studio page.")

@@ -1,7 +1,8 @@
-// Tempo and key of tracks still being measured: asked again every few seconds
-// until the analysis answers (it runs in the background after an upload), then
-// written into the page the way the server writes them (templates/audio/_tempo_key.html).
-import { getJson } from "./api.js";
+// Tempo and key of tracks: those still being measured are asked again every few
+// seconds until the analysis answers (it runs in the background after an upload);
+// the studio's form corrects them. Written into the page the way the server writes
+// them (templates/audio/_tempo_key.html).
+import { getJson, patchJson } from "./api.js";
 import { el } from "./dom.js";
 
 const POLL_MS = 4000;
@@ -20,6 +21,28 @@ function contents(track) {
   return parts;
 }
 
+function show(line, track) {
+  line.dataset.analysis = "done";
+  line.dataset.bpm = track.bpm ?? "";
+  line.dataset.key = track.key ?? "";
+  line.replaceChildren(...contents(track));
+}
+
+/** The studio's correction form: PATCH the track, then show what was saved on `line`. */
+export function bindTempoKeyForm(form, line) {
+  const error = form.querySelector(".form-error");
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const bpm = form.elements.bpm.value;
+    const body = { bpm: bpm === "" ? null : Number(bpm), key: form.elements.key.value || null };
+    error.textContent = "";
+    patchJson(form.dataset.url, body).then(
+      (track) => show(line, track),
+      (failure) => (error.textContent = Object.values(failure.errors)[0] || failure.message),
+    );
+  });
+}
+
 /** Fill in `line` (a .tempo-key element) once its track has been analysed. */
 export function followTempoKey(line) {
   if (line.dataset.analysis !== "pending" || line.dataset.following) return;
@@ -29,10 +52,7 @@ export function followTempoKey(line) {
     getJson(line.dataset.url)
       .then((track) => {
         if (!track.analysed_at) return Date.now() - started < GIVE_UP_MS && setTimeout(ask, POLL_MS);
-        line.dataset.analysis = "done";
-        line.dataset.bpm = track.bpm ?? "";
-        line.dataset.key = track.key ?? "";
-        line.replaceChildren(...contents(track));
+        show(line, track);
       })
       .catch(() => Date.now() - started < GIVE_UP_MS && setTimeout(ask, POLL_MS));
   setTimeout(ask, POLL_MS);
