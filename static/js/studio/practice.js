@@ -9,18 +9,22 @@ const PITCH = { min: -6, max: 6 }; // semitones
 const KEYS = { "[": "setA", "]": "setB", l: "toggleLoop", L: "toggleLoop" };
 
 const clamp = (value, { min, max }) => Math.min(max, Math.max(min, value));
-const seconds = (text) => (text === null || text === "" || !Number.isFinite(Number(text)) ? null : Number(text));
+
+/** A number from the address, or null when it holds none. */
+function numberIn(query, name) {
+  const text = query.get(name);
+  return text === null || text === "" || !Number.isFinite(Number(text)) ? null : Number(text);
+}
 
 /** The practice settings the address asks for, cut to what is allowed. */
 function fromAddress(length) {
   const query = new URLSearchParams(window.location.search);
-  const number = (name, fallback) => (Number.isFinite(Number(query.get(name))) && query.get(name) !== null ? Math.round(Number(query.get(name))) : fallback);
-  const inside = (value) => (value === null ? null : Math.min(Math.max(0, value), length));
+  const inside = (value) => (value === null ? null : clamp(value, { min: 0, max: length }));
   return {
-    speed: clamp(number("speed", 100), SPEED),
-    pitch: clamp(number("pitch", 0), PITCH),
-    a: inside(seconds(query.get("a"))),
-    b: inside(seconds(query.get("b"))),
+    speed: clamp(Math.round(numberIn(query, "speed") ?? 100), SPEED),
+    pitch: clamp(Math.round(numberIn(query, "pitch") ?? 0), PITCH),
+    a: inside(numberIn(query, "a")),
+    b: inside(numberIn(query, "b")),
     looping: query.get("loop") === "1",
   };
 }
