@@ -4,6 +4,8 @@ import uuid
 from django.conf import settings
 from django.db import models
 
+from audio.keys import camelot
+
 
 class Track(models.Model):
     """An uploaded original in a user's library.
@@ -28,6 +30,11 @@ class Track(models.Model):
     cover_path = models.CharField(max_length=100, blank=True)
     cover_mime = models.CharField(max_length=32, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Tempo and key, measured in the background after upload (audio.analysis) or set by hand;
+    # empty where the measurement was unsure. analysed_at: when it was tried, whatever came of it.
+    bpm = models.FloatField(null=True, blank=True)
+    key = models.CharField(max_length=16, blank=True)
+    analysed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -51,3 +58,7 @@ class Track(models.Model):
         """Changes whenever the cover does (a new picture, or a new title for a generated one):
         cover URLs carry it, so browsers may cache each version for long."""
         return hashlib.sha256(f"{self.cover_path}|{self.title}".encode()).hexdigest()[:10]
+
+    @property
+    def key_camelot(self) -> str:
+        return camelot(self.key)

@@ -3,22 +3,29 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import F, Q, QuerySet
+from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Lower
 from django.shortcuts import get_object_or_404
 
+from audio.keys import ALL_KEYS, camelot_rank
 from audio.models import Track
 
-# What a library can be sorted by (``-`` before a name reverses it) -> the fields, in order.
-# Text fields sort without regard to case; ties fall back to the newest upload first.
-TRACK_ORDERINGS: dict[str, tuple[str, ...]] = {
-    "added": ("created_at",),
-    "title": ("title",),
-    "artist": ("artist", "title"),
-    "album": ("album", "title"),
-    "duration": ("duration_seconds",),
+# Keys in Camelot order (1A, 1B, 2A, ...): neighbours mix well.
+_KEY_RANK = Case(
+    *(When(key=key, then=Value(camelot_rank(key))) for key in ALL_KEYS), default=None, output_field=IntegerField()
+)
+# What a library can be sorted by (``-`` before a name reverses it) -> what it sorts on, in order.
+# Text sorts without regard to case; an unknown tempo or key sorts last either way; ties fall
+# back to the newest upload first.
+TRACK_ORDERINGS: dict[str, tuple] = {
+    "added": (F("created_at"),),
+    "title": (Lower("title"),),
+    "artist": (Lower("artist"), Lower("title")),
+    "album": (Lower("album"), Lower("title")),
+    "duration": (F("duration_seconds"),),
+    "bpm": (F("bpm"),),
+    "key": (_KEY_RANK,),
 }
-TEXT_FIELDS = frozenset({"title", "artist", "album"})
 DEFAULT_ORDERING = "-added"
 SEARCHED_FIELDS = ("title", "artist", "album", "original_filename")
 MAX_QUERY = 200  # characters of a search kept
@@ -49,10 +56,8 @@ def track_search(*, owner: AbstractBaseUser, query: str = "", ordering: str = DE
         for field in SEARCHED_FIELDS:
             matches |= Q(**{f"{field}__icontains": word})
         tracks = tracks.filter(matches)
-    keys = []
-    for field in TRACK_ORDERINGS[name]:
-        expression = Lower(field) if field in TEXT_FIELDS else F(field)
-        keys.append(expression.desc() if ordering.startswith("-") else expression.asc())
+    descending = ordering.startswith("-")
+    keys = [key.desc(nulls_last=True) if descending else key.asc(nulls_last=True) for key in TRACK_ORDERINGS[name]]
     return tracks.order_by(*keys, "-created_at", "id")
 
 

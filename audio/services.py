@@ -8,17 +8,23 @@ import unicodedata
 import uuid
 from pathlib import Path
 
+from av import FFmpegError
+from celery import current_app
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.uploadedfile import TemporaryUploadedFile
 from django.db import IntegrityError, transaction
+from django.utils import timezone
+from kombu.exceptions import OperationalError
 
+from audio import analysis
 from audio.covers import cover_inspect
 from audio.decoding import AudioInfo, inspect_audio
 from audio.models import Track
 from audio.storage import remove_folder, uploads_path
 
 logger = logging.getLogger(__name__)
+ANALYSE_TASK = "audio.analyse_track"
 COVER_EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/bmp": "bmp", "image/webp": "webp"}
 
 
@@ -98,6 +104,7 @@ def _store(*, owner: AbstractBaseUser, upload: TemporaryUploadedFile, info: Audi
         remove_folder(track.folder)
         raise
     logger.info("Stored track %s (%s, %.1f s) for user %s", track.id, track.extension, track.duration_seconds, owner.pk)
+    transaction.on_commit(lambda: track_analysis_send(track_id=track.id))
     return track
 
 
@@ -164,4 +171,53 @@ def track_cover_set(*, track: Track, data: bytes | None) -> Track:
     if old:
         uploads_path(old).unlink(missing_ok=True)
     logger.info("Track %s cover %s", track.id, "replaced" if data is not None else "removed")
+
+
+def track_analysis_send(*, track_id) -> bool:
+    """Ask the analysis workers for the track's tempo and key; False when the broker is down.
+
+    A lost request costs nothing but time: workers send one for every track never
+    analysed when they start (``tracks_analysis_backfill``).
+    """
+    try:
+        current_app.send_task(ANALYSE_TASK, args=[str(track_id)])
+    except OperationalError as exc:  # kombu's word for "the broker cannot be reached"
+        logger.warning("The broker did not take the analysis of track %s: %s", track_id, exc)
+        return False
+    return True
+
+
+def tracks_analysis_backfill() -> int:
+    """Send an analysis request for every track never analysed; returns how many were sent."""
+    sent = 0
+    for track_id in Track.objects.filter(analysed_at__isnull=True).values_list("pk", flat=True).iterator():
+        if not track_analysis_send(track_id=track_id):
+            break  # the broker is down: the next worker start tries again
+        sent += 1
+    return sent
+
+
+def track_analyse(*, track_id) -> None:
+    """Measure the track's tempo and key and store them; idempotent.
+
+    A track already analysed, corrected by hand or deleted is left alone. A file
+    that cannot be decoded is recorded as analysed with nothing found.
+    """
+    track = Track.objects.filter(pk=track_id, analysed_at__isnull=True).first()
+    if track is None:
+        return
+    try:
+        found = analysis.analyse(uploads_path(track.file_path), duration=track.duration_seconds)
+    except (FFmpegError, OSError):
+        logger.exception("Could not analyse track %s", track.id)
+        found = analysis.Analysis(bpm=None, key=None)
+    Track.objects.filter(pk=track.pk, analysed_at__isnull=True).update(
+        bpm=found.bpm, key=found.key or "", analysed_at=timezone.now()
+    )
+
+
+def track_set_tempo_key(*, track: Track, bpm: float | None, key: str) -> Track:
+    """Correct the track's tempo and key by hand; the analysis will not overwrite them."""
+    track.bpm, track.key, track.analysed_at = bpm, key, timezone.now()
+    track.save(update_fields=["bpm", "key", "analysed_at"])
     return track

@@ -16,11 +16,13 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+from av import FFmpegError
 from django.conf import settings
 from django.db import DatabaseError, close_old_connections
 
-from audio.engines.base import EngineCancelled, EngineError, SeparationRequest
+from audio.engines.base import EngineCancelled, EngineError, SeparationRequest, SeparationResult
 from audio.engines.registry import get_engine
+from audio.finishing import stems_finish
 from audio.storage import uploads_path
 from jobs import services
 from jobs.accounts import minutes_forget
@@ -109,10 +111,11 @@ def _run(job: ProcessingJob, work_dir: Path, cancel: threading.Event) -> None:
         request, facts = _request(job, work_dir), {}
         if job.preview:
             request, facts = preview_request(job=job, request=request, cancel=cancel)
-        engine = get_engine(job.engine)
-        result = engine.separate(request, progress=lambda percent: _progress(job, percent), cancel=cancel)
+        result = get_engine(job.engine).separate(
+            request, progress=lambda percent: _progress(job, percent), cancel=cancel
+        )
         _forget_minutes(job, request)  # billed now: before the completed event, whose pages ask again
-        result = replace(result, meta={**result.meta, **facts})
+        result = replace(result, meta={**result.meta, **facts, **_finish(job, result)})
         if not services.job_complete(job=job, result=result):
             logger.info("Job %s ended while separating; its result was dropped", job.id)
     except EngineCancelled:
@@ -130,6 +133,19 @@ def _forget_minutes(job: ProcessingJob, request: SeparationRequest | None) -> No
     """A job on an engine billed by the minute changes the minutes left: the cached figure goes."""
     if request is not None and get_engine(job.engine).account is not None:
         minutes_forget(engine_name=job.engine, key=request.credentials)
+
+
+def _finish(job: ProcessingJob, result: SeparationResult) -> dict:
+    """The stems at the job's sample rate, normalised if asked (audio.finishing); the facts for its report."""
+    try:
+        finished = stems_finish(files=result.stems, rate=job.sample_rate, normalise=job.normalise)
+    except (FFmpegError, OSError) as exc:
+        raise EngineError("The stems could not be finished at the chosen sample rate.") from exc
+    return {
+        "samplerate": job.sample_rate,
+        "normalise_gain_db": finished.gain_db if job.normalise else None,
+        "warnings": [*result.meta.get("warnings", []), *finished.warnings],
+    }
 
 
 def _progress(job: ProcessingJob, percent: int) -> None:

@@ -3,6 +3,7 @@
 from django import forms
 
 from audio.engines.base import MODEL_DOWNLOADS, MODEL_MISSING, MODEL_READY, OUTPUT_FORMATS, STEMS_LABELS
+from audio.finishing import SAMPLE_RATES
 from audio.selectors import DEFAULT_ORDERING, MAX_QUERY, TRACK_ORDERINGS
 from jobs.preview import PREVIEW_SECONDS
 
@@ -14,6 +15,8 @@ ORDERING_WORDS = {
     "artist": ("Artist A–Z", "Artist Z–A"),
     "album": ("Album A–Z", "Album Z–A"),
     "duration": ("Shortest first", "Longest first"),
+    "bpm": ("Tempo, slowest first", "Tempo, fastest first"),
+    "key": ("Key, Camelot 1A–12B", "Key, Camelot 12B–1A"),
 }
 SEPARATED_CHOICES = {"": "All tracks", "yes": "With stems", "no": "Not separated yet"}
 
@@ -57,6 +60,10 @@ class SeparateForm(forms.Form):
     stems = forms.ChoiceField(choices=list(STEMS_LABELS.items()), widget=forms.RadioSelect)
     output_format = forms.ChoiceField(label="Format", choices=[(name, name.upper()) for name in OUTPUT_FORMATS])
     preview = forms.BooleanField(required=False, label=f"Preview: {PREVIEW_SECONDS:g} s from where the vocals start")
+    sample_rate = forms.TypedChoiceField(
+        label="Sample rate", coerce=int, choices=[(rate, f"{rate / 1000:g} kHz") for rate in SAMPLE_RATES]
+    )
+    normalise = forms.BooleanField(required=False, label="Loudness-safe normalisation")
 
     def __init__(self, *args, catalog: list[dict], **kwargs):
         """``catalog``: preferences.services.models_catalog for the user."""

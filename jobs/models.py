@@ -32,6 +32,9 @@ class ProcessingJob(models.Model):
     stems_mode = models.CharField(max_length=10, default="all")
     output_format = models.CharField(max_length=8, default="wav")
     preview = models.BooleanField(default=False)
+    # How the stems are finished after the engine (audio.finishing).
+    sample_rate = models.PositiveIntegerField(default=44100)
+    normalise = models.BooleanField(default=False)
     options = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0)

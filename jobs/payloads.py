@@ -27,6 +27,8 @@ def job_payload(job: ProcessingJob) -> dict:
         "stems_mode": job.stems_mode,
         "output_format": job.output_format,
         "preview": job.preview,
+        "sample_rate": job.sample_rate,
+        "normalise": job.normalise,
         "options": job.options,
         "status": job.status,
         "status_label": job.get_status_display(),

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from audio.engines.base import OUTPUT_FORMATS, STEMS_MODES, EngineError, SeparationResult
 from audio.engines.registry import get_engine
+from audio.finishing import SAMPLE_RATES
 from audio.models import Track
 from jobs import progress
 from jobs.dispatch import JobQueueUnavailable, job_send
@@ -44,7 +45,7 @@ class JobLimitReached(JobRejected):
     """The user is at a limit: MAX_WAITING_JOBS_PER_USER jobs waiting their turn, or no storage left."""
 
 
-def _validate(*, user, engine: str, model: str, stems_mode: str, output_format: str) -> None:
+def _validate(*, user, engine: str, model: str, stems_mode: str, output_format: str, sample_rate: int) -> None:
     try:
         models = get_engine(engine).models()
     except EngineError as exc:
@@ -62,6 +63,8 @@ def _validate(*, user, engine: str, model: str, stems_mode: str, output_format: 
         raise JobRejected(
             f"Unknown output format {output_format!r}; choose one of: {', '.join(OUTPUT_FORMATS)}.", "output_format"
         )
+    if sample_rate not in SAMPLE_RATES:
+        raise JobRejected(f"The sample rate must be one of {', '.join(map(str, SAMPLE_RATES))} Hz.", "sample_rate")
 
 
 def _send_new(job: ProcessingJob) -> None:
@@ -87,6 +90,8 @@ def job_create(
     stems_mode: str = "all",
     output_format: str = "wav",
     preview: bool = False,
+    sample_rate: int = SAMPLE_RATES[0],
+    normalise: bool = False,
     options: dict | None = None,
 ) -> ProcessingJob:
     """Queue a separation of ``track``; an identical job done or under way is returned instead.
@@ -98,7 +103,14 @@ def job_create(
     jobs already wait, JobQueueUnavailable when the broker does not take it (the job is
     then failed, and counts no more).
     """
-    _validate(user=user, engine=engine, model=model, stems_mode=stems_mode, output_format=output_format)
+    _validate(
+        user=user,
+        engine=engine,
+        model=model,
+        stems_mode=stems_mode,
+        output_format=output_format,
+        sample_rate=sample_rate,
+    )
     # A preview of a track no longer than a preview is the full run: one job, not the same work twice.
     preview = preview and track.duration_seconds > PREVIEW_SECONDS
     spec = {
@@ -109,6 +121,8 @@ def job_create(
         "stems_mode": stems_mode,
         "output_format": output_format,
         "preview": preview,
+        "sample_rate": sample_rate,
+        "normalise": normalise,
         "options": options or {},
     }
     with transaction.atomic():

@@ -1,6 +1,7 @@
 """Every preference a user has, under the flat names the Settings page and API use.
 
-Three are common to all engines (``engine``, ``stems_mode``, ``output_format``);
+Five are common to all engines (``engine``, ``stems_mode``, ``output_format``, and how
+stems are finished: ``sample_rate``, ``normalise``);
 the rest come from each engine's own ``preferences``, named
 ``<engine>_<preference>`` (``local_model``, ``lalalai_splitter``...).
 """
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 
 from audio.engines.base import OUTPUT_FORMATS, STEMS_ALL, STEMS_LABELS, Engine, Preference
 from audio.engines.registry import all_engines
+from audio.finishing import CEILING_DBFS, SAMPLE_RATES
 
 
 def common_preferences() -> tuple[Preference, ...]:
@@ -30,6 +32,22 @@ def common_preferences() -> tuple[Preference, ...]:
             "choice",
             default=OUTPUT_FORMATS[0],
             choices=tuple((name, name.upper()) for name in OUTPUT_FORMATS),
+        ),
+        Preference(
+            "sample_rate",
+            "Sample rate",
+            "choice",
+            default=str(SAMPLE_RATES[0]),
+            choices=tuple((str(rate), f"{rate / 1000:g} kHz") for rate in SAMPLE_RATES),
+            help="The stems' sample rate, whatever the engine or the original used.",
+        ),
+        Preference(
+            "normalise",
+            "Loudness-safe normalisation",
+            "flag",
+            default=False,
+            help=f"All stems turned up or down together until their sum peaks at {CEILING_DBFS:g} dBFS: "
+            "as loud as they can be without clipping when mixed back.",
         ),
     )
 

@@ -17,6 +17,8 @@ class UserPreferences(models.Model):
     engine = models.CharField(max_length=20, default="local")
     stems_mode = models.CharField(max_length=10, default="all")
     output_format = models.CharField(max_length=8, default="wav")
+    sample_rate = models.CharField(max_length=6, default="44100")
+    normalise = models.BooleanField(default=False)
     engine_values = models.JSONField(default=dict, blank=True)
     secrets = models.JSONField(default=dict, blank=True)
     updated_at = models.DateTimeField(auto_now=True)

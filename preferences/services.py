@@ -167,9 +167,9 @@ def model_states(*, user: AbstractBaseUser, engine: str) -> dict[str, ModelState
 
 def separation_defaults(*, user: AbstractBaseUser, engine: str | None = None) -> dict:
     """What a separation starts from: engine (``engine`` or the preferred one), its model,
-    stems mode and output format. A model the user chose is kept while it can run here;
-    the engine's own default is replaced by its first ready model when it is not ready
-    (a default that cannot run on this installation helps no one)."""
+    stems mode, output format, sample rate and normalisation. A model the user chose is kept
+    while it can run here; the engine's own default is replaced by its first ready model when
+    it is not ready (a default that cannot run on this installation helps no one)."""
     row = preferences_get(user=user)
     engine = engine or row.engine
     found = get_engine(engine)
@@ -179,7 +179,14 @@ def separation_defaults(*, user: AbstractBaseUser, engine: str | None = None) ->
     chosen = model != default
     if model in states and not (states[model].usable if chosen else states[model].ready):
         model = next((name for name, state in states.items() if state.ready), model)
-    return {"engine": engine, "model": model, "stems_mode": row.stems_mode, "output_format": row.output_format}
+    return {
+        "engine": engine,
+        "model": model,
+        "stems_mode": row.stems_mode,
+        "output_format": row.output_format,
+        "sample_rate": int(row.sample_rate),
+        "normalise": row.normalise,
+    }
 
 
 def models_catalog(*, user: AbstractBaseUser) -> list[dict]:

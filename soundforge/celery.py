@@ -15,3 +15,10 @@ def _recover_jobs_of_dead_workers(**_kwargs) -> None:
     from jobs.recovery import start_recovery_thread
 
     start_recovery_thread()
+
+
+@worker_ready.connect
+def _analyse_tracks_never_analysed(**_kwargs) -> None:
+    from audio.services import tracks_analysis_backfill
+
+    tracks_analysis_backfill()

@@ -1,7 +1,7 @@
 """`make run`: start everything SoundForge needs, stop all of it on Ctrl-C.
 
-Order: a private Redis when REDIS_URL is unset, migrations, a Celery worker and
-the ASGI server (HTTP and websockets). Each child runs in its own session so a
+Order: a private Redis when REDIS_URL is unset, migrations, a Celery worker, one for the
+tempo and key analysis queue, and the ASGI server (HTTP and websockets). Each child runs in its own session so a
 stop can reach its whole process tree; nothing we did not start is touched.
 """
 
@@ -103,6 +103,15 @@ def run(stop: threading.Event) -> int:
                     "INFO",
                     "-n",
                     f"soundforge-{os.getpid()}@%h",
+                ],
+                env,
+            )
+        )
+        children.append(
+            _spawn(
+                [
+                    *(python, "-m", "celery", "-A", "soundforge", "worker", "-Q", "analysis", "--concurrency", "1"),
+                    *("--loglevel", "INFO", "-n", f"soundforge-analysis-{os.getpid()}@%h"),
                 ],
                 env,
             )

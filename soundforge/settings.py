@@ -158,6 +158,8 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # With the broker down, a send fails within about a second instead of hanging (jobs.dispatch).
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 3}
+# Tempo and key analysis has a queue and a worker of its own, so it never waits behind separations.
+CELERY_TASK_ROUTES = {"audio.analyse_track": {"queue": "analysis"}}
 
 # What one user may keep: their originals and stems together, in MiB (0: no limit).
 USER_STORAGE_MB = env.int("USER_STORAGE_MB", default=20480)

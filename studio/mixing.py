@@ -1,5 +1,8 @@
 """The mix download, for the studio page's form and for scripts (POST /api/jobs/<id>/mix/).
 
+A render is the mix (audio.mixdown: the stems times their gains), then the practice
+stage (audio.practice: speed, pitch and the file format asked for).
+
 Rendering reads every stem and writes large temporary files, so renders run in
 a pool of their own, MIX_RENDER_WORKERS at a time with as many again waiting; a
 request beyond that is refused (MixBusy, 503) rather than queued without end,
@@ -22,6 +25,7 @@ from django.utils.text import slugify
 
 from audio.http.streaming import iterate_in_thread
 from audio.mixdown import MixRejected, RenderedMix, mix_gains, mix_render
+from audio.practice import PRACTICE_FIELDS, Practice, practice_apply, practice_parse
 from jobs import selectors
 from jobs.models import JobStatus, ProcessingJob
 from jobs.stems import stem_paths
@@ -49,12 +53,17 @@ class RenderPool:
         self.slots = threading.BoundedSemaphore(2 * workers)
 
     def submit(self, **kwargs) -> Future[RenderedMix]:
-        """Render a mix (mix_render's arguments); raises MixBusy when the pool is full."""
+        """Render a mix (render's arguments); raises MixBusy when the pool is full."""
         if not self.slots.acquire(blocking=False):
             raise MixBusy()
-        future = self.executor.submit(mix_render, **kwargs)
+        future = self.executor.submit(render, **kwargs)
         future.add_done_callback(lambda _: self.slots.release())
         return future
+
+
+def render(*, stems: dict[str, Path], gains: dict[str, float], practice: Practice = Practice()) -> RenderedMix:
+    """The mix, then its practice speed, pitch and format. Raises MixRejected."""
+    return practice_apply(mix_render(stems=stems, gains=gains), practice)
 
 
 @functools.cache
@@ -63,30 +72,32 @@ def render_pool() -> RenderPool:
 
 
 def _gains_of(body: object) -> Mapping[str, object]:
-    """Gains as sent: stem -> gain, bare or under "gains"."""
+    """Gains as sent: stem -> gain, bare or under "gains" (the practice fields set apart)."""
     gains = body.get("gains", body) if isinstance(body, Mapping) else None
     if not isinstance(gains, Mapping):
         raise MixRejected('Send the gains as a JSON object, e.g. {"vocals": 0.5}.')
-    return gains
+    return {name: value for name, value in gains.items() if name not in PRACTICE_FIELDS}
 
 
-def mix_start(*, user: AbstractBaseUser, job_id, requested: object) -> tuple[ProcessingJob, Future]:
-    """Start rendering the user's completed job with the requested gains (a JSON body or form fields).
+def mix_start(*, user: AbstractBaseUser, job_id, requested: object) -> tuple[ProcessingJob, Practice, Future]:
+    """Start rendering the user's completed job with the requested gains and practice fields
+    (a JSON body or form fields).
 
-    Raises Http404 (not theirs), MixNotReady, MixRejected (bad gains), MixBusy.
+    Raises Http404 (not theirs), MixNotReady, MixRejected (bad gains, speed, pitch or format), MixBusy.
     """
     job = selectors.job_get(user=user, job_id=job_id)
     if job.status != JobStatus.COMPLETED:
         raise MixNotReady(job)
     stems: dict[str, Path] = stem_paths(job=job)
     gains = mix_gains(requested=_gains_of(requested), stem_types=sorted(stems))
-    return job, render_pool().submit(stems=stems, gains=gains)
+    practice = practice_parse(requested if isinstance(requested, Mapping) else {})
+    return job, practice, render_pool().submit(stems=stems, gains=gains, practice=practice)
 
 
-def mix_response(job: ProcessingJob, mix: RenderedMix) -> StreamingHttpResponse:
-    """The rendered WAV as an attachment, with its peak and any gain reduction in headers."""
-    name = f"{slugify(job.track.title) or 'track'}-mix.wav"
-    response = StreamingHttpResponse(iterate_in_thread(mix.chunks()), content_type="audio/wav")
+def mix_response(job: ProcessingJob, mix: RenderedMix, practice: Practice) -> StreamingHttpResponse:
+    """The rendered file as an attachment, with its peak and any gain reduction in headers."""
+    name = f"{slugify(job.track.title) or 'track'}-mix.{practice.format}"
+    response = StreamingHttpResponse(iterate_in_thread(mix.chunks()), content_type=practice.content_type)
     response["Content-Length"] = str(mix.size)
     response["Content-Disposition"] = content_disposition_header(True, name)
     response["X-Mix-Peak-dBFS"] = f"{mix.peak_dbfs:.2f}"

@@ -65,6 +65,8 @@ def job_report(*, job: ProcessingJob) -> list[tuple[str, str]]:
         rows.append(("Input duration", _seconds(seconds)))
     if meta.get("samplerate"):
         rows.append(("Sample rate", f"{meta['samplerate']} Hz"))
+    if meta.get("normalise_gain_db") is not None:
+        rows.append(("Normalisation", f"loudness-safe: all stems {meta['normalise_gain_db']:+.1f} dB"))
     runtime = meta.get("runtime_seconds", job.runtime_seconds)
     if isinstance(runtime, (int, float)):
         rows.append(("Runtime", _runtime_words(runtime, meta)))

@@ -12,7 +12,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from audio.http.errors import error_response
+from audio.keys import ALL_KEYS
 from audio.mixdown import MixRejected
+from audio.practice import OUTPUT_FORMATS
 from audio.selectors import track_get
 from jobs import selectors
 from jobs.models import JobStatus
@@ -55,20 +57,23 @@ def track_studio(request: HttpRequest, track_id) -> HttpResponse:
             "warnings": report.job_warnings(job=job) if job else [],
             "levels": levels,
             "separate_form": separate_form(user=request.user),
+            "mix_formats": [(name, name.upper()) for name in OUTPUT_FORMATS],
+            "all_keys": ALL_KEYS,
         },
     )
 
 
 @require_POST
 async def job_mix(request: HttpRequest, job_id) -> HttpResponse:
-    """The completed job's stems summed with the posted gains, as a WAV attachment (the page's form).
+    """The completed job's stems summed with the posted gains, as an attachment (the page's form).
 
     Gains come as a JSON object (``{"vocals": 0.5}`` or ``{"gains": {...}}``) or as
-    form fields named by stem type; a stem not named keeps gain 1. Scripts use
+    form fields named by stem type; a stem not named keeps gain 1. ``speed``,
+    ``semitones`` and ``format`` (audio.practice) come the same way. Scripts use
     POST /api/jobs/<id>/mix/ (studio.api), which answers the same.
     """
     try:
-        job, rendering = await sync_to_async(mixing.mix_start)(
+        job, practice, rendering = await sync_to_async(mixing.mix_start)(
             user=request.user, job_id=job_id, requested=_requested_gains(request)
         )
         mix = await asyncio.wrap_future(rendering)
@@ -80,7 +85,7 @@ async def job_mix(request: HttpRequest, job_id) -> HttpResponse:
         response = error_response(exc.message, status=503)
         response["Retry-After"] = str(mixing.BUSY_RETRY_SECONDS)
         return response
-    return mixing.mix_response(job, mix)
+    return mixing.mix_response(job, mix, practice)
 
 
 def _requested_gains(request: HttpRequest) -> object:

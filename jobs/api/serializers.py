@@ -10,6 +10,7 @@ from rest_framework import serializers
 
 from audio.engines.base import OUTPUT_FORMATS, STEMS_MODES
 from audio.engines.registry import ENGINE_NAMES
+from audio.finishing import CEILING_DBFS, SAMPLE_RATES
 from audio.selectors import MAX_QUERY
 from jobs.models import JobStatus
 from jobs.preview import PREVIEW_SECONDS
@@ -35,6 +36,8 @@ class JobSerializer(serializers.Serializer):
     stems_mode = serializers.ChoiceField(choices=STEMS_MODES)
     output_format = serializers.ChoiceField(choices=OUTPUT_FORMATS)
     preview = serializers.BooleanField()
+    sample_rate = serializers.ChoiceField(choices=list(SAMPLE_RATES), help_text="The stems' sample rate in Hz.")
+    normalise = serializers.BooleanField(help_text="Whether the stems were normalised loudness-safe.")
     options = serializers.DictField(help_text="Engine options (lalal.ai: dereverb, extraction_level, stems).")
     status = serializers.ChoiceField(choices=JobStatus.values)
     status_label = serializers.CharField(help_text="The status in words: Queued, Separating, Done...")
@@ -50,7 +53,10 @@ class JobSerializer(serializers.Serializer):
     started_at = serializers.DateTimeField(allow_null=True)
     finished_at = serializers.DateTimeField(allow_null=True)
     runtime_seconds = serializers.FloatField(allow_null=True)
-    result = serializers.DictField(help_text="Model, version, device, runtime, warnings of a completed run.")
+    result = serializers.DictField(
+        help_text="Model, version, device, runtime, samplerate, normalise_gain_db (null when not normalised) "
+        "and warnings (a clipping risk among them) of a completed run."
+    )
     stems = StemSerializer(many=True)
     url = serializers.CharField(help_text="GET: this job.")
     studio_url = serializers.CharField(help_text="The job in its track's studio page.")
@@ -77,6 +83,14 @@ class JobChoicesSerializer(serializers.Serializer):
     preview = serializers.BooleanField(
         required=False, default=False, help_text=f"Separate a {PREVIEW_SECONDS:g} s excerpt only."
     )
+    sample_rate = serializers.ChoiceField(
+        choices=list(SAMPLE_RATES), required=False, help_text="The stems' sample rate in Hz."
+    )
+    normalise = serializers.BooleanField(
+        required=False,
+        help_text="Loudness-safe normalisation: all stems turned up or down together until their sum "
+        f"peaks at {CEILING_DBFS:g} dBFS. Off, a clipping risk is reported among the result's warnings.",
+    )
 
     def choices(self, attrs: dict) -> dict:
         """The job's engine, model, stems mode, output format and preview, defaults filled in."""
@@ -87,6 +101,8 @@ class JobChoicesSerializer(serializers.Serializer):
             "stems_mode": attrs.get("stems", defaults["stems_mode"]),
             "output_format": attrs.get("output_format", defaults["output_format"]),
             "preview": attrs.get("preview", False),
+            "sample_rate": attrs.get("sample_rate", defaults["sample_rate"]),
+            "normalise": attrs.get("normalise", defaults["normalise"]),
         }
 
 

@@ -1,5 +1,5 @@
 """The JSON API of the track library: list (searched, sorted, filtered, in pages), upload,
-one track, edit it (title, artist, album, cover), delete.
+one track, edit it (title, artist, album, tempo, key, cover), delete.
 
 Uploads go through the same handler and service as the library page: streamed
 to disk, refused over MAX_UPLOAD_MB or the user's storage (413) or when the
@@ -27,9 +27,10 @@ from audio.decoding import AudioRejected
 from audio.http.errors import error_responses
 from audio.http.pagination import LimitOffset
 from audio.http.throttling import UPLOAD, throttled
+from audio.keys import camelot, normalise_key
 from audio.models import Track
 from audio.selectors import DEFAULT_ORDERING, MAX_QUERY, TRACK_ORDERINGS, UnknownOrdering
-from audio.services import NoRoom, TrackInvalid, track_cover_set, track_update
+from audio.services import NoRoom, TrackInvalid, track_cover_set, track_set_tempo_key, track_update
 from jobs import storage
 from jobs.selectors import library_tracks
 from jobs.stems import track_delete
@@ -51,6 +52,15 @@ class TrackSerializer(serializers.ModelSerializer):
         "(404 until one exists); each job has its own `zip_url`."
     )
     separations_url = serializers.SerializerMethodField(help_text="GET: this track's jobs.")
+    bpm = serializers.FloatField(
+        read_only=True, allow_null=True, help_text="Tempo in beats per minute; null until measured or when unsure."
+    )
+    key = serializers.SerializerMethodField(
+        help_text="Musical key such as “E minor”; null until measured or when unsure."
+    )
+    key_camelot = serializers.SerializerMethodField(
+        help_text="The key's Camelot code (“9A”), for DJs; null without a key."
+    )
 
     class Meta:
         model = Track
@@ -71,7 +81,12 @@ class TrackSerializer(serializers.ModelSerializer):
             "original_url",
             "stems_zip_url",
             "separations_url",
+            "bpm",
+            "key",
+            "key_camelot",
+            "analysed_at",
         ]
+        extra_kwargs = {"analysed_at": {"help_text": "When tempo and key were measured or set; null while pending."}}
 
     def get_cover_url(self, track: Track) -> str:
         return f"{reverse('track-cover', args=[track.id])}?v={track.cover_version}"
@@ -84,6 +99,12 @@ class TrackSerializer(serializers.ModelSerializer):
 
     def get_stems_zip_url(self, track: Track) -> str:
         return reverse("stems-zip", args=[track.id])
+
+    def get_key(self, track: Track) -> str | None:
+        return track.key or None
+
+    def get_key_camelot(self, track: Track) -> str | None:
+        return camelot(track.key) or None
 
 
 class TrackUploadSerializer(serializers.Serializer):
@@ -117,6 +138,18 @@ class TrackEditSerializer(serializers.Serializer):
     title = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
     artist = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
     album = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    bpm = serializers.FloatField(
+        min_value=20, max_value=300, allow_null=True, required=False, help_text="Beats per minute; null clears it."
+    )
+    key = serializers.CharField(
+        allow_null=True, allow_blank=True, required=False, help_text="“E minor”, “F# major”…; null or “” clears it."
+    )
+
+    def validate_key(self, value: str | None) -> str:
+        try:
+            return normalise_key(value or "")
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from exc
 
 
 class CoverUploadSerializer(serializers.Serializer):
@@ -194,8 +227,9 @@ class TrackDetailView(APIView):
 
     @extend_schema(
         tags=["tracks"],
-        summary="Change a track's title, artist or album",
-        description="Fields left out stay as they are. Download names follow the new title and artist.",
+        summary="Change a track's title, artist, album, tempo or key",
+        description="Fields left out stay as they are. Download names follow the new title and artist; "
+        "the background analysis never overwrites a tempo or key set by hand.",
         request=TrackEditSerializer,
         responses={200: TrackSerializer, **error_responses(400, 403, 404)},
     )
@@ -203,10 +237,17 @@ class TrackDetailView(APIView):
         track = selectors.track_get(owner=request.user, track_id=track_id)
         form = TrackEditSerializer(data=request.data)
         form.is_valid(raise_exception=True)
+        fields = dict(form.validated_data)
+        tempo_key = {name: fields.pop(name) for name in ("bpm", "key") if name in fields}
         try:
-            track_update(track=track, values=form.validated_data)
+            if fields:
+                track_update(track=track, values=fields)
         except TrackInvalid as exc:
             raise ValidationError(exc.errors) from exc
+        if tempo_key:
+            track = track_set_tempo_key(
+                track=track, bpm=tempo_key.get("bpm", track.bpm), key=tempo_key.get("key", track.key) or ""
+            )
         return Response(TrackSerializer(track).data)
 
     @extend_schema(

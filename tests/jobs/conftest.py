@@ -44,7 +44,7 @@ def database_url() -> str:
 
 
 class Worker:
-    def __init__(self, env: dict[str, str], log: Path):
+    def __init__(self, env: dict[str, str], log: Path, queues: str = "celery"):
         self.log_path = log
         self._log = log.open("a")
         self.process = subprocess.Popen(
@@ -63,6 +63,8 @@ class Worker:
                 f"test-{time.monotonic_ns()}@%h",
                 "--without-gossip",
                 "--without-mingle",
+                "-Q",
+                queues,
             ],
             cwd=BASE_DIR,
             env=env,
@@ -104,7 +106,7 @@ def start_worker(transactional_db, redis_url, uploads_dir, jobs_demucs_repo, tmp
     redis.Redis.from_url(redis_url).flushdb()
     workers: list[Worker] = []
 
-    def start(**extra: str) -> Worker:
+    def start(*, queues: str = "celery", **extra: str) -> Worker:
         env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
         env.update(
             DATABASE_URL=database_url(),
@@ -116,7 +118,7 @@ def start_worker(transactional_db, redis_url, uploads_dir, jobs_demucs_repo, tmp
             PYTHONUNBUFFERED="1",
             **extra,
         )
-        workers.append(Worker(env, tmp_path / f"worker-{len(workers)}.log").wait_ready())
+        workers.append(Worker(env, tmp_path / f"worker-{len(workers)}.log", queues).wait_ready())
         return workers[-1]
 
     yield start

@@ -17,6 +17,7 @@ FORM = {
     "local_model": "htdemucs",
     "stems_mode": "all",
     "output_format": "wav",
+    "sample_rate": "44100",
     "lalalai_splitter": "auto",
     "lalalai_extraction_level": "deep_extraction",
 }
@@ -107,11 +108,26 @@ def test_a_refusal_elsewhere_keeps_the_typed_key_and_lists_what_was_refused_firs
 def test_the_separate_stems_form_starts_from_the_settings(user_client, user):
     preferences_update(
         user=user,
-        values={"engine": "lalalai", "lalalai_splitter": "orion", "stems_mode": "two", "output_format": "flac"},
+        values={
+            "engine": "lalalai",
+            "lalalai_splitter": "orion",
+            "stems_mode": "two",
+            "output_format": "flac",
+            "sample_rate": "48000",
+            "normalise": True,
+        },
     )
     html = user_client.get("/").content.decode()
     data = json.loads(re.search(r'<script id="jobs-data" type="application/json">(.*?)</script>', html, re.S)[1])
-    assert data["defaults"] == {"engine": "lalalai", "model": "orion", "stems_mode": "two", "output_format": "flac"}
+    assert data["defaults"] == {
+        "engine": "lalalai",
+        "model": "orion",
+        "stems_mode": "two",
+        "output_format": "flac",
+        "sample_rate": 48000,
+        "normalise": True,
+    }
+    assert '<option value="48000" selected>' in html and 'name="normalise" id="sep-normalise" checked' in html
 
 
 def test_secrets_survive_a_round_trip_but_not_a_changed_key(settings):

@@ -15,6 +15,8 @@ def test_a_new_user_starts_from_the_defaults(api):
         "local_model": "htdemucs",
         "stems_mode": "all",
         "output_format": "wav",
+        "sample_rate": "44100",
+        "normalise": False,
         "lalalai_key_set": False,
         "lalalai_key_masked": None,
         "lalalai_splitter": "auto",

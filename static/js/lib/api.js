@@ -25,6 +25,11 @@ export function getJson(url) {
   return request(url, { method: "GET" });
 }
 
+/** PATCH `body` as JSON; resolves to the answer, rejects with an ApiError. */
+export function patchJson(url, body) {
+  return request(url, { method: "PATCH", body });
+}
+
 /** POST `body` (if any) as JSON; resolves to the answer, rejects with an ApiError. */
 export function postJson(url, body) {
   return request(url, { method: "POST", body });

@@ -121,5 +121,7 @@ function jobChoices(fields) {
     stems: fields.stems.value,
     output_format: fields.output_format.value,
     preview: fields.preview.checked,
+    sample_rate: Number(fields.sample_rate.value),
+    normalise: fields.normalise.checked,
   };
 }

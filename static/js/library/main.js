@@ -8,6 +8,7 @@ import { isWaiting, modelWords, ordinal } from "../lib/jobs.js";
 import { createJobTracker } from "../lib/job-tracker.js";
 import { bindSeparateDialog } from "../lib/separate-dialog.js";
 import { bindBatch } from "./batch.js";
+import { followAllTempoKeys } from "../lib/tempo-key.js";
 import { createCardJobs } from "./cards.js";
 import { addTrackCard } from "./track-grid.js";
 import { bindUploads } from "./upload.js";
@@ -72,8 +73,8 @@ function showQueue() {
 
 /** The request that starts `job` again over the whole track. */
 function fullRunRequest(job) {
-  const { track_id: track, engine, model, stems_mode: stems, output_format } = job;
-  return { track, engine, model, stems, output_format, preview: false };
+  const { track_id: track, engine, model, stems_mode: stems, output_format, sample_rate, normalise } = job;
+  return { track, engine, model, stems, output_format, sample_rate, normalise, preview: false };
 }
 
 data.jobs.forEach(cards.show);
@@ -90,7 +91,11 @@ bindUploads({
   input: document.getElementById("file-input"),
   dropzone: document.getElementById("dropzone"),
   list: document.getElementById("upload-list"),
-  addCard: (track) => addTrackCard(grid, track) && cards.paint(track.id),
+  addCard: (track) => {
+    if (!addTrackCard(grid, track)) return;
+    cards.paint(track.id);
+    followAllTempoKeys(grid);
+  },
 });
 followJobEvents({
   url: data.urls.events,
@@ -100,4 +105,9 @@ followJobEvents({
     "job.deleted": forget,
   },
   resync: tracker.resync,
+});
+followAllTempoKeys(grid);
+// A new sort or filter applies at once; the search words wait for Apply (or Enter).
+document.querySelector(".library-search")?.addEventListener("change", (event) => {
+  if (event.target.tagName === "SELECT") event.currentTarget.submit();
 });

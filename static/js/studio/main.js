@@ -4,6 +4,7 @@
 import { deleteJson, postJson } from "../lib/api.js";
 import { readJson } from "../lib/dom.js";
 import { bindSeparateDialog } from "../lib/separate-dialog.js";
+import { bindTempoKeyForm, followAllTempoKeys } from "../lib/tempo-key.js";
 import { followJobList } from "./job-list.js";
 import { startMixer } from "./mixer.js";
 import { bindTrackEdit } from "./track-edit.js";
@@ -11,6 +12,10 @@ import { bindTrackEdit } from "./track-edit.js";
 const urls = readJson("page-urls");
 const list = document.querySelector(".job-list");
 if (list) followJobList({ list, jobs: readJson("studio-jobs"), urls });
+
+followAllTempoKeys();
+const tempoKeyForm = document.getElementById("tempo-key-form");
+if (tempoKeyForm) bindTempoKeyForm(tempoKeyForm, document.querySelector(".studio-head .tempo-key"));
 
 const mixer = readJson("studio-data");
 // window.studio: the audio graph and transport, read by the browser tests.

@@ -1,8 +1,9 @@
 // The stem mixer, put together: the audio graph, one transport for every element,
-// the strips, A/B against the original, the waveforms and the mix download.
-import { createChannel, createGraph, glide, loudness } from "./audio-graph.js";
+// the strips, A/B against the original, the practice tools, the waveforms and the mix download.
+import { createChannel, createGraph, createPitchStage, dominantFrequency, glide, loudness } from "./audio-graph.js";
 import { bindTransportKeys } from "./keyboard.js";
 import { bindMixDownload } from "./mix-download.js";
+import { bindPractice } from "./practice.js";
 import { bindOriginalSwitch, bindStrips } from "./strips.js";
 import { createTransport } from "./transport.js";
 import { createTransportView } from "./transport-view.js";
@@ -33,7 +34,12 @@ export function startMixer(data) {
 
   const { audibleGain } = bindStrips({ mixer, channels: tracks, setGain });
   if (original) bindOriginalSwitch({ button: abButton, mixer, stemsBus: graph.stemsBus, original, setGain });
-  bindMixDownload({ form: document.getElementById("mix-form"), names: Object.keys(tracks), audibleGain });
+  const practice = bindPractice({
+    transport,
+    pitchStage: createPitchStage(graph),
+    report: (message) => (document.getElementById("practice-status").textContent = message),
+  });
+  bindMixDownload({ form: document.getElementById("mix-form"), names: Object.keys(tracks), audibleGain, practice });
   const { waveforms, original_offset: offset } = data;
   bindWaveforms({ mixer, waveforms, offset, length: transport.length, seek: transport.seek });
   view.position(0, transport.length());
@@ -47,7 +53,11 @@ export function startMixer(data) {
     seek: transport.seek,
     time: transport.now,
     isPlaying: transport.isPlaying,
+    practice,
+    loop: transport.loop,
     level: (name) => loudness(tracks[name].analyser),
+    outputLevel: () => loudness(graph.output),
+    outputFrequency: () => dominantFrequency(graph.output, graph.context),
     audibleGain,
   };
 }

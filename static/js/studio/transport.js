@@ -1,6 +1,7 @@
 // One transport drives every element. Elements drift apart while playing (each has
 // its own clock), so a watchdog re-aligns any that strays more than DRIFT_LIMIT
-// seconds from the leader, the first stem.
+// seconds from the leader, the first stem. Every element plays at one rate (the
+// practice speed), and an A-B loop sends all of them back to A on reaching B.
 
 const DRIFT_LIMIT = 0.04;
 const DRIFT_EVERY_MS = 250;
@@ -17,6 +18,8 @@ export function createTransport({ context, channels, length, view }) {
   let position = 0; // where a paused transport stands
   let frame = null;
   let watchdog = null;
+  let rate = 1;
+  let loop = null; // {start, end} in seconds while looping
 
   const now = () => (playing ? leader.currentTime : position);
 
@@ -24,7 +27,15 @@ export function createTransport({ context, channels, length, view }) {
     for (const { element, offset } of channels) element.currentTime = time + offset;
   }
 
+  /** Back to A once B is reached; true when it jumped. */
+  function wrapLoop() {
+    if (!loop || !playing || leader.currentTime < loop.end) return false;
+    align(loop.start);
+    return true;
+  }
+
   function correctDrift() {
+    if (wrapLoop()) return;
     const time = leader.currentTime;
     for (const { element, offset } of channels) {
       if (element !== leader && Math.abs(element.currentTime - offset - time) > DRIFT_LIMIT) {
@@ -34,6 +45,7 @@ export function createTransport({ context, channels, length, view }) {
   }
 
   function tick() {
+    wrapLoop();
     view.position(now(), length);
     frame = playing ? requestAnimationFrame(tick) : null;
   }
@@ -46,6 +58,7 @@ export function createTransport({ context, channels, length, view }) {
   function play() {
     if (playing) return;
     if (position >= length - AT_END) position = 0;
+    if (loop && (position < loop.start || position >= loop.end)) position = loop.start;
     context.resume();
     align(position);
     setPlaying(true);
@@ -73,6 +86,20 @@ export function createTransport({ context, channels, length, view }) {
     view.position(position, length);
   }
 
+  /** Play every element at `value` times its speed (the pitch is kept). */
+  function setRate(value) {
+    rate = value;
+    for (const { element } of channels) {
+      element.defaultPlaybackRate = rate; // what a reload of the element starts from
+      element.playbackRate = rate;
+    }
+  }
+
+  /** Loop from `start` to `end` seconds; null stops looping. */
+  function setLoop(value) {
+    loop = value && value.end > value.start ? value : null;
+  }
+
   leader.addEventListener("ended", () => {
     pause();
     seek(0);
@@ -89,6 +116,10 @@ export function createTransport({ context, channels, length, view }) {
     seek,
     toggle: () => (playing ? pause() : play()),
     now,
+    setRate,
+    rate: () => rate,
+    setLoop,
+    loop: () => loop,
     isPlaying: () => playing,
     length: () => length,
   };
