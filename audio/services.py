@@ -171,6 +171,7 @@ def track_cover_set(*, track: Track, data: bytes | None) -> Track:
     if old:
         uploads_path(old).unlink(missing_ok=True)
     logger.info("Track %s cover %s", track.id, "replaced" if data is not None else "removed")
+    return track
 
 
 def track_analysis_send(*, track_id) -> bool:
