@@ -154,3 +154,10 @@ def test_a_secret_key_rotated_with_its_fallback_keeps_saved_keys_readable(user, 
     old = settings.SECRET_KEY
     settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "new-" + "k" * 60, [old]
     assert engine_secret(user=user, engine="lalalai") == KEY
+
+
+def test_the_settings_page_asks_for_the_minutes_left_of_each_engine_billed_by_the_minute(user_client):
+    html = user_client.get("/settings/").content.decode()
+    assert html.count('class="account-minutes"') == 1
+    section = html[html.index("<legend>lalal.ai cloud</legend>") :].split("</fieldset>", 1)[0]
+    assert 'data-url="/api/lalalai/quota"' in section

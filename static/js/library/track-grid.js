@@ -10,6 +10,7 @@ export function addTrackCard(grid, track) {
   grid.prepend(card);
   enhance(card);
   document.getElementById("empty-library").hidden = true;
-  document.getElementById("track-count").textContent = grid.children.length;
+  const count = document.getElementById("track-count"); // the library's total, not this page's cards
+  count.textContent = Number(count.textContent) + 1;
   return true;
 }
