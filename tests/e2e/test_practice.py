@@ -50,9 +50,11 @@ def test_tempo_and_key_appear_on_the_card_without_a_reload_and_in_the_studio(pag
 
     # A correction by hand is saved and shown at once, and stays after a reload.
     page.click(".tempo-key-edit summary")
-    page.fill("#tempo-key-form [name=bpm]", "62")
+    page.fill("#tempo-key-form [name=bpm]", "124")
+    page.click("#tempo-key-form [data-tempo-factor='0.5']")  # counted double: halve it
+    assert page.input_value("#tempo-key-form [name=bpm]") == "62"
     page.select_option("#tempo-key-form [name=key]", "C# major")
-    page.click("#tempo-key-form button")
+    page.click("#tempo-key-form button[type=submit]")
     corrected = "62 BPM · C# major 3B"
     page.wait_for_function(
         f"document.querySelector('.studio-head .tempo-key').innerText.trim() === '{corrected}'", timeout=5000
@@ -62,7 +64,7 @@ def test_tempo_and_key_appear_on_the_card_without_a_reload_and_in_the_studio(pag
     assert page.locator(".studio-head .tempo-key").inner_text().strip() == corrected
     page.click(".tempo-key-edit summary")
     page.fill("#tempo-key-form [name=bpm]", "500")
-    page.click("#tempo-key-form button")
+    page.click("#tempo-key-form button[type=submit]")
     page.locator("#tempo-key-form .form-error").filter(has_text="300").wait_for(timeout=5000)
     # The only error the browser saw is that refusal.
     assert page.console_errors == ["Failed to load resource: the server responded with a status of 400 (Bad Request)"]

@@ -31,6 +31,15 @@ function show(line, track) {
 /** The studio's correction form: PATCH the track, then show what was saved on `line`. */
 export function bindTempoKeyForm(form, line) {
   const error = form.querySelector(".form-error");
+  // ½× and 2×: a beat tracker often counts half or double the tempo a musician feels.
+  form.querySelectorAll("[data-tempo-factor]").forEach((button) =>
+    button.addEventListener("click", () => {
+      const bpm = Number(form.elements.bpm.value);
+      if (form.elements.bpm.value !== "" && bpm > 0) {
+        form.elements.bpm.value = String(Math.round(bpm * Number(button.dataset.tempoFactor) * 10) / 10);
+      }
+    }),
+  );
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const bpm = form.elements.bpm.value;
