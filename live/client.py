@@ -32,6 +32,8 @@ class Result:
     stems: dict[str, np.ndarray]  # stem -> float32 (channels, frames)
     stats: list[dict] = field(default_factory=list)
     delays: np.ndarray | None = None  # seconds from sending input frame k to receiving output frame k
+    # (stem index, first frame, frames, input frames sent when it came) of every audio message
+    arrivals: list[tuple[int, int, int, int]] = field(default_factory=list)
 
 
 def to_pcm(samples: np.ndarray) -> bytes:
@@ -39,28 +41,41 @@ def to_pcm(samples: np.ndarray) -> bytes:
     return np.clip(np.round(samples.T * 32768.0), -32768, 32767).astype("<i2").tobytes()
 
 
-def _pieces(blocks: Iterable[np.ndarray]) -> Iterator[np.ndarray]:
-    """The stream re-cut into BLOCK_FRAMES messages; a last piece under MIN_FRAMES is padded with silence."""
+def _pieces(blocks: Iterable[np.ndarray]) -> Iterator[tuple[np.ndarray, int]]:
+    """(message, frames of padding): the stream re-cut into BLOCK_FRAMES messages; a last piece
+    under MIN_FRAMES is padded with silence."""
     held = None
     for block in blocks:
         held = block if held is None else np.concatenate([held, block], axis=1)
         while held.shape[1] >= BLOCK_FRAMES:
-            yield held[:, :BLOCK_FRAMES]
+            yield held[:, :BLOCK_FRAMES], 0
             held = held[:, BLOCK_FRAMES:]
     if held is not None and held.shape[1]:
-        yield np.pad(held, ((0, 0), (0, max(0, protocol.MIN_FRAMES - held.shape[1]))))
+        padding = max(0, protocol.MIN_FRAMES - held.shape[1])
+        yield np.pad(held, ((0, 0), (0, padding))), padding
 
 
-def _sender(socket, blocks: Iterable[np.ndarray], realtime: bool, sent_at: list[tuple[int, float]]) -> None:
-    began = time.monotonic()
-    frames = 0
-    for piece in _pieces(blocks):
-        if realtime:
-            time.sleep(max(0.0, began + frames / protocol.SAMPLE_RATE - time.monotonic()))
-        sent_at.append((frames, time.monotonic()))
-        socket.send(to_pcm(piece))
-        frames += piece.shape[1]
-    socket.send(json.dumps({"type": "end"}))
+class _Sender(threading.Thread):
+    """Sends the stream's messages, then ``end``; ``sent_at`` holds (first frame, time) of each."""
+
+    def __init__(self, socket, blocks: Iterable[np.ndarray], realtime: bool) -> None:
+        super().__init__(daemon=True)
+        self.socket, self.blocks, self.realtime = socket, blocks, realtime
+        self.sent_at: list[tuple[int, float]] = []
+        self.frames = 0  # sent so far (the last message's padding not counted)
+        self.padding = 0
+
+    def run(self) -> None:
+        began = time.monotonic()
+        for piece, padding in _pieces(self.blocks):
+            if self.realtime:
+                time.sleep(max(0.0, began + self.frames / protocol.SAMPLE_RATE - time.monotonic()))
+            self.sent_at.append((self.frames, time.monotonic()))
+            # Counted before it goes: output it makes due can come back before send() returns.
+            self.frames += piece.shape[1]
+            self.padding = padding
+            self.socket.send(to_pcm(piece))
+        self.socket.send(json.dumps({"type": "end"}))
 
 
 def stream(
@@ -81,7 +96,7 @@ def stream(
         start["token"] = token
     pieces: dict[str, list[tuple[int, np.ndarray]]] = {}
     received_at: list[tuple[int, float]] = []
-    sent_at: list[tuple[int, float]] = []
+    arrivals: list[tuple[int, int, int, int]] = []
     stats: list[dict] = []
     with connect(url, additional_headers=headers, max_size=2**20, open_timeout=60) as socket:
         socket.send(json.dumps(start))
@@ -89,13 +104,14 @@ def stream(
         if ready.get("type") != "ready":
             raise LiveError(ready.get("detail", str(ready)))
         stems = ready["stems"]
-        sender = threading.Thread(target=_sender, args=(socket, blocks, realtime, sent_at), daemon=True)
+        sender = _Sender(socket, blocks, realtime)
         sender.start()
         while True:
             message = socket.recv(timeout=120)
             if isinstance(message, bytes):
                 index, first, frames = protocol.read_frame_message(message, channels)
                 pieces.setdefault(stems[index], []).append((first, frames))
+                arrivals.append((index, first, len(frames), sender.frames))
                 if index == 0:
                     received_at.append((first, time.monotonic()))
                 continue
@@ -107,13 +123,14 @@ def stream(
             else:
                 raise LiveError(event.get("detail", message))
         sender.join()
-    separated = {stem: _assemble(pieces.get(stem, [])) for stem in stems}
-    return Result(ready, separated, stats, _delays(sent_at, received_at))
+    length = sender.frames - sender.padding
+    separated = {stem: _assemble(pieces.get(stem, []), channels)[:, :length] for stem in stems}
+    return Result(ready, separated, stats, _delays(sender.sent_at, received_at), arrivals)
 
 
-def _assemble(pieces: list[tuple[int, np.ndarray]]) -> np.ndarray:
+def _assemble(pieces: list[tuple[int, np.ndarray]], channels: int) -> np.ndarray:
     if not pieces:
-        return np.zeros((2, 0), dtype=np.float32)
+        return np.zeros((channels, 0), dtype=np.float32)
     pieces.sort(key=lambda piece: piece[0])
     frames = np.concatenate([frames for _, frames in pieces])
     return frames.T.astype(np.float32) / 32768.0
