@@ -201,4 +201,4 @@ class LiveConsumer(AsyncWebsocketConsumer):
             if wait <= 0 and not self.ended:
                 await self._refuse(f"Closed after {limit} s without a message; start the stream again.", IDLE)
                 return
-            await asyncio.sleep(max(wait, 0.5))
+            await asyncio.sleep(min(max(wait, 0.2), 1.0))

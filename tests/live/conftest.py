@@ -11,7 +11,7 @@ PASSWORD = "Live-test-pass-123"
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
+def server(tmp_path_factory):
     app = LaunchedApp(
         tmp_path_factory.mktemp("live"),
         extra_env={"LIVE_MAX_STREAMS_PER_USER": "2", "LIVE_MAX_STREAMS": "3", "LIVE_IDLE_SECONDS": "3"},
