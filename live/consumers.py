@@ -2,10 +2,7 @@
 
 The socket is opened by a browser (its session; the Origin was checked on the way
 in, see live.routing) or by a script, whose first message carries its API token.
-Audio goes to the model process (live.worker) and the socket never waits on the
-model longer than the stream's deadline: what is not separated by then is sent
-dry (live.delivery). A client faster than real time is served as fast as the model
-goes: its next message is read once the output it made due has been sent.
+Audio goes through the stream's pump (live.pump) to the model process (live.worker).
 """
 
 from __future__ import annotations
@@ -15,7 +12,6 @@ import json
 import logging
 import time
 import uuid
-from collections import deque
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -23,8 +19,9 @@ from django.conf import settings
 
 from accounts.services import TokenInvalid, token_user
 from live import protocol
-from live.delivery import Delivery, to_int16
-from live.separator import HOP, STEMS, setting_for
+from live.delivery import Chunk, to_int16
+from live.pump import Pump
+from live.separator import STEMS, setting_for
 from live.streams import StreamRefused, model_worker, stream_close, stream_open
 from live.worker import WorkerUnavailable
 
@@ -38,8 +35,7 @@ TOO_LONG = 4413
 TOO_MANY = 4429
 SERVER_ERROR = 1011
 FIRST_MESSAGE_SECONDS = 10
-STATS_SECONDS = 2.0
-MAX_PENDING = 8  # audio messages the model may be behind before the socket stops reading
+WORKER_GONE = "Live separation stopped on the server; start the stream again."
 
 
 class LiveConsumer(AsyncWebsocketConsumer):
@@ -47,17 +43,16 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.start = None
         self.stream_id = uuid.uuid4().hex
         # counted: in the caps; opened: has state in the model process; ended: takes no more messages
-        self.counted = self.opened = self.ended = False
-        self.pending: deque[asyncio.Future] = deque()
+        self.counted = self.opened = self.ended = self.refused = False
+        self.pump: Pump | None = None
         self.last_message = time.monotonic()
-        self.compute_seconds = 0.0
-        self.hops = 0
-        self.stats_at = 0.0
         await self.accept()
         self.watchdog = asyncio.create_task(self._watch_idle())
 
     async def disconnect(self, code: int) -> None:
         self.watchdog.cancel()
+        if self.pump is not None:
+            self.pump.stop()
         if self.counted:
             stream_close(stream_id=self.stream_id)
         if self.opened:
@@ -77,10 +72,12 @@ class LiveConsumer(AsyncWebsocketConsumer):
         except protocol.ProtocolError as exc:
             await self._refuse(str(exc), BAD_MESSAGE)
         except WorkerUnavailable:
-            await self._refuse("Live separation stopped on the server; start the stream again.", SERVER_ERROR)
+            await self._refuse(WORKER_GONE, SERVER_ERROR)
 
     async def _refuse(self, detail: str, code: int) -> None:
-        self.ended = True
+        if self.refused:
+            return
+        self.ended = self.refused = True
         await self.send(text_data=protocol.error_message(detail))
         await self.close(code=code, reason=detail[:120])
 
@@ -113,82 +110,48 @@ class LiveConsumer(AsyncWebsocketConsumer):
         await worker.start()
         await worker.open(self.stream_id, setting, start.channels)
         self.opened = True
-        self.start, self.setting = start, setting
-        self.delivery = Delivery(stems=STEMS, channels=start.channels, latency=setting.latency_samples)
+        self.start = start
+        self.pump = Pump(
+            worker=worker,
+            stream_id=self.stream_id,
+            setting=setting,
+            channels=start.channels,
+            send_chunk=self.send_chunk,
+            send_stats=self.send_stats,
+        )
+        self.pumping = asyncio.create_task(self._pumping())
         self.max_frames = settings.LIVE_MAX_STREAM_SECONDS * protocol.SAMPLE_RATE
         logger.info("Live stream %s for user %s: %.0f ms", self.stream_id, user.pk, setting.latency_ms)
         await self.send(text_data=protocol.ready_message(stems=STEMS, latency_samples=setting.latency_samples))
 
     async def _audio(self, data: bytes) -> None:
         frames = protocol.parse_audio(data, self.start)
-        if self.delivery.received + len(frames) > self.max_frames:
+        if self.pump.received + len(frames) > self.max_frames:
             limit = settings.LIVE_MAX_STREAM_SECONDS
             await self._refuse(f"A live stream may last {limit} s; start a new one.", TOO_LONG)
             return
-        if self.delivery.received == 0:
-            self.clock_start = time.monotonic() - len(frames) / protocol.SAMPLE_RATE
-        self.delivery.add_input(frames)
-        self.pending.append(model_worker().feed(self.stream_id, data))
-        await self._deliver()
-        while len(self.pending) > MAX_PENDING:  # the model is far behind: stop reading until it catches up
-            await self._collect(self.pending.popleft())
+        await self.pump.push(frames, data)
 
-    def _deadline(self) -> float:
-        """When output due now must go, separated or not: a step's time after the input was due
-        at real-time pace, or after it came, whichever is later."""
-        real_time = self.clock_start + self.delivery.received / protocol.SAMPLE_RATE
-        return max(time.monotonic(), real_time) + self.setting.step * HOP / protocol.SAMPLE_RATE
+    async def _pumping(self) -> None:
+        try:
+            await self.pump.start()
+        except WorkerUnavailable:
+            await self._refuse(WORKER_GONE, SERVER_ERROR)
 
-    async def _deliver(self) -> None:
-        due = self.delivery.due()
-        deadline = self._deadline()
-        while self.pending and (self.pending[0].done() or self.delivery.wet_end < due):
-            if not self.pending[0].done():
-                try:
-                    await asyncio.wait_for(asyncio.shield(self.pending[0]), max(deadline - time.monotonic(), 0))
-                except TimeoutError:
-                    break
-            await self._collect(self.pending.popleft())
-        await self._send_chunk(self.delivery.take(due))
-        if time.monotonic() - self.stats_at > STATS_SECONDS:
-            await self._send_stats()
-
-    async def _collect(self, future: asyncio.Future) -> None:
-        output, seconds = await future
-        self.delivery.add_wet(output)
-        self.compute_seconds += seconds
-        self.hops = max(self.hops, self.delivery.wet_end // HOP)
-
-    async def _send_chunk(self, chunk) -> None:
-        if chunk is None:
-            return
+    async def send_chunk(self, chunk: Chunk) -> None:
         for index, stem in enumerate(STEMS):
             frames = to_int16(chunk.stems[stem])
             for offset in range(0, len(frames), protocol.MAX_FRAMES):
                 piece = frames[offset : offset + protocol.MAX_FRAMES]
                 await self.send(bytes_data=protocol.frame_message(index, chunk.start + offset, piece))
 
-    async def _send_stats(self) -> None:
-        self.stats_at = time.monotonic()
-        delivery = self.delivery
-        stats = {
-            "type": "stats",
-            "frames_in": delivery.received,
-            "frames_out": delivery.sent,
-            "fallback_frames": delivery.fallback_frames,
-            "compute_ms_per_hop": round(1000 * self.compute_seconds / max(self.hops, 1), 3),
-            "queue_depth": len(self.pending),
-        }
+    async def send_stats(self, stats: dict) -> None:
         await self.send(text_data=json.dumps(stats))
 
     async def _end(self) -> None:
-        while self.pending:
-            await self._collect(self.pending.popleft())
         self.ended = True
         self.opened = False  # finishing forgets the stream in the model process
-        await self._collect(model_worker().finish(self.stream_id))
-        await self._send_chunk(self.delivery.take(self.delivery.received))
-        await self._send_stats()
+        await self.pump.finish()
         await self.send(text_data=json.dumps({"type": "done"}))
         await self.close(code=1000)
 

@@ -10,7 +10,7 @@ import time
 
 from audio.engines.local.spleeter.separator import SpleeterSeparator
 
-STALL_FROM, STALL_TO = 8, 11
+STALL_FROM, STALL_TO = 4, 6
 STALL_SECONDS = 1.0
 
 
