@@ -18,6 +18,8 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from accounts.services import TokenInvalid, token_user
+from accounts.sockets import session_group
+from accounts.sockets import user_group as account_group
 from live import protocol
 from live.delivery import Chunk, to_int16
 from live.pump import Pump
@@ -51,6 +53,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     async def disconnect(self, code: int) -> None:
         self.watchdog.cancel()
+        for group in getattr(self, "groups_joined", []):
+            await self.channel_layer.group_discard(group, self.channel_name)
         if self.pump is not None:
             self.pump.stop()
         if self.counted:
@@ -105,6 +109,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self._refuse(str(exc), TOO_MANY)
             return
         self.counted = True
+        await self._join_account_groups(user)
         setting = setting_for(start.latency_ms)
         worker = model_worker()
         await worker.start()
@@ -123,6 +128,18 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.max_frames = settings.LIVE_MAX_STREAM_SECONDS * protocol.SAMPLE_RATE
         logger.info("Live stream %s for user %s: %.0f ms", self.stream_id, user.pk, setting.latency_ms)
         await self.send(text_data=protocol.ready_message(stems=STEMS, latency_samples=setting.latency_samples))
+
+    async def _join_account_groups(self, user) -> None:
+        """A password change closes the stream; so does a log-out of the session that opened it."""
+        self.groups_joined = [account_group(user.pk)]
+        session = self.scope.get("session")
+        if self.scope.get(BROWSER) and session is not None and session.session_key:
+            self.groups_joined.append(session_group(session.session_key))
+        for group in self.groups_joined:
+            await self.channel_layer.group_add(group, self.channel_name)
+
+    async def account_close(self, event: dict) -> None:
+        await self._refuse("You were logged out; log in again to stream.", UNAUTHENTICATED)
 
     async def _audio(self, data: bytes) -> None:
         frames = protocol.parse_audio(data, self.start)

@@ -17,7 +17,7 @@ from audio.engines.local.spleeter.separator import SpleeterSeparator
 from live import protocol
 from live.client import stream
 from tests.audio.mixtures import render_mixture, sdr
-from tests.live.conftest import sign_up, socket_url
+from tests.live.conftest import PASSWORD, sign_up, socket_url
 
 START = {"sample_rate": 44100, "channels": 2, "model": "spleeter_2stems"}
 
@@ -166,3 +166,23 @@ def test_mono_comes_back_mono(server, alice):
     for stem in result.stems.values():
         assert stem.shape == mono.shape
     assert protocol.MIN_FRAMES == 128
+
+
+def test_a_password_change_closes_the_users_streams(server):
+    dave = sign_up(server, "dave")
+    with opened(server, {**START, "token": dave.token}) as socket:
+        ready(socket)
+        new = "An-0ther-passw0rd"
+        answer = dave.post(
+            f"{server.url}/password/",
+            data={"old_password": PASSWORD, "new_password1": new, "new_password2": new},
+            headers={"X-CSRFToken": dave.cookies["csrftoken"], "Referer": server.url},
+        )
+        assert answer.status_code == 200
+        while True:
+            message = json.loads(socket.recv(timeout=30))
+            if message["type"] == "error":
+                break
+        with pytest.raises(Exception):  # noqa: B017, PT011
+            socket.recv(timeout=10)
+        assert socket.close_code == 4401 and "log in again" in message["detail"]
