@@ -45,7 +45,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.start = None
         self.stream_id = uuid.uuid4().hex
         # counted: in the caps; opened: has state in the model process; ended: takes no more messages
-        self.counted = self.opened = self.ended = self.refused = False
+        self.counted = self.opened = self.ended = self.refused = self.busy = False
         self.pump: Pump | None = None
         self.last_message = time.monotonic()
         await self.accept()
@@ -66,6 +66,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.last_message = time.monotonic()
         if self.ended:
             return
+        self.busy = True  # the idle clock stops while a message is handled (a model loading, backpressure)
         try:
             if self.start is None:
                 await self._begin(text_data)
@@ -77,6 +78,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self._refuse(str(exc), BAD_MESSAGE)
         except WorkerUnavailable:
             await self._refuse(WORKER_GONE, SERVER_ERROR)
+        finally:
+            self.busy = False
+            self.last_message = time.monotonic()
 
     async def _refuse(self, detail: str, code: int) -> None:
         if self.refused:
@@ -178,7 +182,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         while True:
             limit = FIRST_MESSAGE_SECONDS if self.start is None else settings.LIVE_IDLE_SECONDS
             wait = self.last_message + limit - time.monotonic()
-            if wait <= 0 and not self.ended:
+            if wait <= 0 and not (self.ended or self.busy):
                 await self._refuse(f"Closed after {limit} s without a message; start the stream again.", IDLE)
                 return
             await asyncio.sleep(min(max(wait, 0.2), 1.0))

@@ -34,7 +34,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         if not options["token"]:
             raise CommandError("Give your API token with --token or SOUNDFORGE_TOKEN (POST /api/auth/token/).")
-        path = options["file"]
+        path = Path(options["file"])
         if not path.is_file():
             raise CommandError(f"{path} is not a file.")
         blocks = read_blocks(path, rate=protocol.SAMPLE_RATE)
@@ -50,7 +50,7 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         except (OSError, WebSocketException) as exc:
             raise CommandError(f"Could not stream to {options['url']}: {exc}") from exc
-        out = options["out"]
+        out = Path(options["out"])
         out.mkdir(parents=True, exist_ok=True)
         latency = result.ready["latency_samples"]
         self.stdout.write(f"latency {latency} samples ({1000 * latency / protocol.SAMPLE_RATE:.0f} ms)")
