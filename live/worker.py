@@ -130,6 +130,8 @@ class ModelWorker:
         return asyncio.ensure_future(self._call(_finish, stream_id))
 
     async def close(self, stream_id: str) -> None:
+        if self._pool is None:
+            return  # the process died with every stream's state: nothing to forget, nothing to start
         with contextlib.suppress(WorkerUnavailable):  # the process and its streams are gone already
             await self._call(_close, stream_id)
 

@@ -14,7 +14,12 @@ PASSWORD = "Live-test-pass-123"
 def server(tmp_path_factory):
     app = LaunchedApp(
         tmp_path_factory.mktemp("live"),
-        extra_env={"LIVE_MAX_STREAMS_PER_USER": "2", "LIVE_MAX_STREAMS": "3", "LIVE_IDLE_SECONDS": "3"},
+        extra_env={
+            "LIVE_MAX_STREAMS_PER_USER": "2",
+            "LIVE_MAX_STREAMS": "3",
+            "LIVE_IDLE_SECONDS": "3",
+            "LIVE_MAX_STREAM_SECONDS": "20",
+        },
     )
     app.start()
     yield app

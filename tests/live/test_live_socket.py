@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
+import signal
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
+import requests
 import torch
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
@@ -17,6 +21,7 @@ from audio.engines.local.spleeter.separator import SpleeterSeparator
 from live import protocol
 from live.client import stream
 from tests.audio.mixtures import render_mixture, sdr
+from tests.launched_app import descendants
 from tests.live.conftest import PASSWORD, sign_up, socket_url
 
 START = {"sample_rate": 44100, "channels": 2, "model": "spleeter_2stems"}
@@ -186,3 +191,59 @@ def test_a_password_change_closes_the_users_streams(server):
         with pytest.raises(Exception):  # noqa: B017, PT011
             socket.recv(timeout=10)
         assert socket.close_code == 4401 and "log in again" in message["detail"]
+
+
+def test_the_live_page_is_for_signed_in_users_and_offers_every_latency(server, alice):
+    assert requests.get(f"{server.url}/live/", allow_redirects=False).status_code == 302
+    page = alice.get(f"{server.url}/live/")
+    assert page.status_code == 200
+    for label in ("163 ms", "233 ms", "326 ms", "465 ms", "651 ms"):
+        assert label in page.text
+    assert '<option value="465" selected>' in page.text
+
+
+def test_a_stream_longer_than_the_limit_is_closed_4413(server, alice):
+    """LIVE_MAX_STREAM_SECONDS=20 on this server."""
+    block = bytes(4 * protocol.MAX_FRAMES)
+    with opened(server, {**START, "token": alice.token}) as socket:
+        ready(socket)
+        sent = 0
+        while sent + protocol.MAX_FRAMES <= 20 * 44100:
+            socket.send(block)
+            sent += protocol.MAX_FRAMES
+        socket.send(block)
+        while True:
+            message = socket.recv(timeout=60)
+            if isinstance(message, str) and json.loads(message)["type"] == "error":
+                break
+        assert "may last 20 s" in json.loads(message)["detail"]
+        with pytest.raises(Exception):  # noqa: B017, PT011
+            socket.recv(timeout=10)
+        assert socket.close_code == 4413
+
+
+def web_children(app) -> list[int]:
+    """The processes the web server started: the live model process."""
+    web = app.web_pid()
+    return [pid for pid in descendants(web) if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+
+
+def test_a_dead_model_process_ends_its_streams_1011_and_the_next_stream_starts_a_new_one(server, alice):
+    with opened(server, {**START, "token": alice.token}) as socket:
+        ready(socket)
+        (model_process,) = web_children(server)
+        os.kill(model_process, signal.SIGKILL)
+        socket.send(bytes(4 * 1024))
+        while True:
+            message = socket.recv(timeout=30)
+            if isinstance(message, str) and json.loads(message)["type"] == "error":
+                break
+        assert "start the stream again" in json.loads(message)["detail"]
+        with pytest.raises(Exception):  # noqa: B017, PT011
+            socket.recv(timeout=10)
+        assert socket.close_code == 1011
+    t = np.arange(44100) / 44100
+    tone = (0.3 * np.sin(2 * np.pi * 440 * t))[None, :].repeat(2, axis=0).astype(np.float32)
+    result = stream(socket_url(server), [tone], token=alice.token)
+    assert result.stems["vocals"].shape == tone.shape
+    assert web_children(server) and model_process not in web_children(server)
