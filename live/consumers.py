@@ -24,7 +24,7 @@ from live import protocol
 from live.delivery import Chunk, to_int16
 from live.pump import Pump
 from live.separator import STEMS, setting_for
-from live.streams import StreamRefused, model_worker, stream_close, stream_open
+from live.streams import StreamRefused, stream_close, stream_open, stream_worker
 from live.worker import WorkerUnavailable
 
 logger = logging.getLogger(__name__)
@@ -57,10 +57,10 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self.channel_layer.group_discard(group, self.channel_name)
         if self.pump is not None:
             self.pump.stop()
+        if self.opened:
+            await self.worker.close(self.stream_id)
         if self.counted:
             stream_close(stream_id=self.stream_id)
-        if self.opened:
-            await model_worker().close(self.stream_id)
 
     async def receive(self, text_data=None, bytes_data=None) -> None:
         self.last_message = time.monotonic()
@@ -115,8 +115,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.counted = True
         await self._join_account_groups(user)
         setting = setting_for(start.latency_ms)
-        worker = model_worker()
-        await worker.start()
+        worker = self.worker = await stream_worker(stream_id=self.stream_id)
         await worker.open(self.stream_id, setting, start.channels)
         self.opened = True
         self.start = start

@@ -2,12 +2,13 @@
 
 The socket side (``push``) only queues: it hands the audio to the model process and
 notes when the output it makes due must go at the latest: one model step after the
-input came, or after it would have come at real-time pace if the client is ahead of
-real time. The sending side (``run``, a task of its own) sends separated output as
-soon as it is due and the model has it, and at a deadline sends what the model has
-not finished dry (live.delivery). A client ahead of real time is served as fast as
-the model goes; once MAX_BACKLOG_SECONDS of its audio wait for the model, ``push``
-waits too, and the socket stops reading: nothing is buffered without bound.
+input came (or after real-time pace would have brought it, for a client slightly
+ahead). The sending side (``run``, a task of its own) sends separated output as soon
+as it is due and the model has it, and at a deadline sends what the model has not
+finished dry (live.delivery). A client more than AHEAD_SECONDS ahead of real time
+plays nothing live: it has no deadlines and is served as fast as the model goes.
+Once MAX_BACKLOG_SECONDS of a stream's audio wait for the model, ``push`` waits too,
+and the socket stops reading: nothing is buffered without bound.
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ from live.worker import ModelWorker
 
 SAMPLE_RATE = 44100
 MAX_BACKLOG_SECONDS = 5.0
+# A client this far ahead of playback pace is not playing what it sends (a file, a script):
+# it is served as fast as the model goes, never dry.
+AHEAD_SECONDS = 1.0
 STATS_SECONDS = 2.0
 
 
@@ -47,6 +51,7 @@ class Pump:
         self.deadlines: deque[tuple[int, float]] = deque()  # (output frames due, when they must go)
         self.wake = asyncio.Event()
         self.ending = False
+        self.ahead = False
         self.task: asyncio.Task | None = None
         self.clock_start = 0.0
         self.compute_seconds = 0.0
@@ -64,7 +69,11 @@ class Pump:
         self.delivery.add_input(frames)
         self.pending.append((self.worker.feed(self.stream_id, data), len(frames)))
         real_time = self.clock_start + self.delivery.received / SAMPLE_RATE
-        self.deadlines.append((self.delivery.due(), max(now, real_time) + self.grace))
+        if not self.ahead and real_time - now > AHEAD_SECONDS:
+            self.ahead = True
+            self.deadlines.clear()  # not playing live: even the first frames may wait for the model
+        if not self.ahead:
+            self.deadlines.append((self.delivery.due(), max(now, real_time) + self.grace))
         self.wake.set()
         while self._backlog() > MAX_BACKLOG_SECONDS * SAMPLE_RATE:
             await asyncio.wait([self.pending[0][0]])

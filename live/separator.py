@@ -122,7 +122,7 @@ class StreamSeparator:
         complete = (self.received - HALF) // HOP + 1 if self.received >= HALF else 0
         setting = self.setting
         steps = max(0, (complete - setting.lookahead - self.next_frame) // setting.step)
-        self._emit(steps, setting.lookahead)
+        self._emit(steps)
         return self._take(self.next_frame * HOP - HALF, with_tails=True)
 
     def finish(self) -> Output:
@@ -130,19 +130,19 @@ class StreamSeparator:
         total_frames = 1 + self.received // HOP
         setting = self.setting
         steps = -(-(total_frames - self.next_frame) // setting.step)
-        self._emit(max(steps, 0), setting.lookahead)
+        self._emit(max(steps, 0))  # the frames past the end see zeros, as offline
         return self._take(self.received, with_tails=False)
 
-    def _emit(self, steps: int, lookahead: int) -> None:
+    def _emit(self, steps: int) -> None:
         """Mask and overlap-add ``steps`` more runs of ``step`` frames, windows batched into one pass."""
         if steps == 0:
             return
         with torch.inference_mode():
-            self._emit_frames(steps, lookahead)
+            self._emit_frames(steps)
 
-    def _emit_frames(self, steps: int, lookahead: int) -> None:
+    def _emit_frames(self, steps: int) -> None:
         setting = self.setting
-        window = self.setting.window
+        window, lookahead = setting.window, setting.lookahead
         first = self.next_frame
         last = first + steps * setting.step  # frames first..last-1 are kept
         # Window i ends (exclusive) at frame first + (i + 1) * step + lookahead.

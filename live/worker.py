@@ -22,7 +22,7 @@ from concurrent.futures.process import BrokenProcessPool
 import numpy as np
 import torch
 
-from live.separator import CHANNELS, Output, Setting, StreamSeparator
+from live.separator import CHANNELS, SETTINGS, Output, Setting, StreamSeparator
 
 logger = logging.getLogger(__name__)
 INT16_SCALE = 32768.0
@@ -41,6 +41,9 @@ def _load(loader: str, threads: int) -> None:
     torch.set_num_threads(threads)
     module, name = loader.rsplit(".", 1)
     _model = getattr(importlib.import_module(module), name)()
+    # The first pass through the nets is several times slower than the next ones: take it now,
+    # not in a stream's first step.
+    StreamSeparator(_model, SETTINGS[0]).finish()
     logger.info("Live model loaded in its process (%s, %d threads)", loader, threads)
 
 
@@ -117,7 +120,10 @@ class ModelWorker:
 
     async def start(self) -> None:
         """Start the process and load the model, if not done yet; raises WorkerUnavailable."""
-        await self._call(_warm)
+        try:
+            await self._call(_warm)
+        except WorkerUnavailable:  # it died since its last call (that call found the pool broken): again
+            await self._call(_warm)
 
     async def open(self, stream_id: str, setting: Setting, channels: int) -> None:
         await self._call(_open, stream_id, setting, channels)

@@ -196,6 +196,7 @@ LIVE_MAX_STREAMS = env.int("LIVE_MAX_STREAMS", default=6)
 LIVE_MAX_STREAMS_PER_USER = env.int("LIVE_MAX_STREAMS_PER_USER", default=2)
 LIVE_IDLE_SECONDS = env.int("LIVE_IDLE_SECONDS", default=30)
 LIVE_MAX_STREAM_SECONDS = env.int("LIVE_MAX_STREAM_SECONDS", default=4 * 3600)
+LIVE_MODEL_PROCESSES = env.int("LIVE_MODEL_PROCESSES", default=2)
 LIVE_TORCH_THREADS = env.int("LIVE_TORCH_THREADS", default=1)
 # What the live model process loads (a function returning a separator with Spleeter's interface).
 LIVE_MODEL_LOADER = env.str("LIVE_MODEL_LOADER", default="live.separator.load_model")

@@ -27,12 +27,14 @@ def stalling_server(tmp_path_factory):
 def test_a_stalled_model_falls_back_to_the_dry_input_and_returns(stalling_server, tmp_path):
     user = sign_up(stalling_server, "carol")
     mixture = render_mixture(tmp_path, seconds=12.0)
-    result = stream(socket_url(stalling_server), [mixture.mix], token=user.token, realtime=True)
+    # The cheapest setting (the most frames per pass): the model catches up soon after the stall
+    # even on a busy machine.
+    result = stream(socket_url(stalling_server), [mixture.mix], token=user.token, realtime=True, latency_ms=700)
     final = result.stats[-1]
     frames = mixture.mix.shape[1]
     assert final["frames_in"] == final["frames_out"] == frames
     stalled = (STALL_TO - STALL_FROM) * STALL_SECONDS
-    assert 0 < final["fallback_frames"] <= 3 * stalled * 44100, "dry while stalled, then back"
+    assert 0 < final["fallback_frames"] <= 3 * stalled * 44100, f"dry while stalled, then back: {result.stats}"
     vocals = result.stems["vocals"]
     dry = np.all(np.abs(vocals - DRY_SHARE * mixture.mix) < 2e-4, axis=0)  # int16 rounding
     assert dry.sum() >= 0.8 * final["fallback_frames"], "the frames counted as dry are the input's share"

@@ -223,16 +223,17 @@ def test_a_stream_longer_than_the_limit_is_closed_4413(server, alice):
 
 
 def web_children(app) -> list[int]:
-    """The processes the web server started: the live model process."""
+    """The live model processes the web server started."""
     web = app.web_pid()
     return [pid for pid in descendants(web) if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()]
 
 
-def test_a_dead_model_process_ends_its_streams_1011_and_the_next_stream_starts_a_new_one(server, alice):
+def test_dead_model_processes_end_their_streams_1011_and_the_next_stream_starts_a_new_one(server, alice):
     with opened(server, {**START, "token": alice.token}) as socket:
         ready(socket)
-        (model_process,) = web_children(server)
-        os.kill(model_process, signal.SIGKILL)
+        killed = web_children(server)
+        for pid in killed:
+            os.kill(pid, signal.SIGKILL)
         socket.send(bytes(4 * 1024))
         while True:
             message = socket.recv(timeout=30)
@@ -246,4 +247,13 @@ def test_a_dead_model_process_ends_its_streams_1011_and_the_next_stream_starts_a
     tone = (0.3 * np.sin(2 * np.pi * 440 * t))[None, :].repeat(2, axis=0).astype(np.float32)
     result = stream(socket_url(server), [tone], token=alice.token)
     assert result.stems["vocals"].shape == tone.shape
-    assert web_children(server) and model_process not in web_children(server)
+    assert web_children(server) and not set(killed) & set(web_children(server))
+
+
+def test_a_message_over_128_kib_is_not_read(server):
+    """Bounded before anyone is authenticated: the web server closes with 1009 (message too big)."""
+    with opened(server) as socket:
+        socket.send(bytes(129 * 1024))
+        with pytest.raises(Exception):  # noqa: B017, PT011
+            socket.recv(timeout=10)
+        assert socket.close_code == 1009
