@@ -194,12 +194,21 @@ window.live = {
   stats: null, // the server's last stats message
   /** RMS of a stem as heard (after its fader and mute). */
   level: (stem) => (session ? rms(read(session.strips[stem].analyser)) : 0),
-  /** RMS of what the speakers get minus the instrumental: the vocals' part of the output. */
+  /** RMS of what the speakers get minus the instrumental: the vocals' part of the output. The two
+   * analysers are read one after the other, and the audio thread may render between the reads, so
+   * the two are compared at every whole render quantum of offset and the closest match counts. */
   vocalsInOutput() {
     if (!session) return 0;
     const master = read(session.masterAnalyser);
     const accompaniment = read(session.strips.accompaniment.analyser);
-    return rms(master.map((sample, i) => sample - accompaniment[i]));
+    let closest = Infinity;
+    for (let shift = -1024; shift <= 1024; shift += 128) {
+      const from = Math.max(0, -shift);
+      const to = Math.min(master.length, accompaniment.length - shift);
+      const difference = master.subarray(from, to).map((sample, i) => sample - accompaniment[from + i + shift]);
+      closest = Math.min(closest, rms(difference));
+    }
+    return closest;
   },
   player: () => (session ? session.playerState : null),
 };
