@@ -20,6 +20,7 @@ from django.urls import Resolver404, resolve  # noqa: E402
 from audio.covers import COVER_MAX_BYTES, cover_too_large_message  # noqa: E402
 from audio.upload_handler import MULTIPART_OVERHEAD, too_large_message, upload_request_bytes  # noqa: E402
 from jobs.routing import websocket_urlpatterns  # noqa: E402
+from live.routing import with_live_socket  # noqa: E402
 from soundforge.body_limit import Allowance, BodyLimit  # noqa: E402
 
 UPLOAD_ROUTES = frozenset({"track-upload", "api-tracks"})
@@ -43,6 +44,8 @@ def body_allowance(scope: dict) -> Allowance:
 application = ProtocolTypeRouter(
     {
         "http": BodyLimit(django_asgi_app, body_allowance),
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        "websocket": with_live_socket(
+            AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
+        ),
     }
 )

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "preferences",
     "jobs",
     "studio",
+    "live",
 ]
 
 MIDDLEWARE = [
@@ -193,6 +194,16 @@ SYSTEM_LALALAI_ACTIVATION_KEY = env.str("SYSTEM_LALALAI_ACTIVATION_KEY", default
 # Users' lalal.ai keys are encrypted at rest under a key derived from this value
 # (any long random string); when unset, from SECRET_KEY. Changing it makes saved keys unreadable.
 SETTINGS_ENCRYPTION_KEY = env.str("SETTINGS_ENCRYPTION_KEY", default="")
+
+# Live separation (ws/live/): caps per web server, and how long a stream may run or idle.
+LIVE_MAX_STREAMS = env.int("LIVE_MAX_STREAMS", default=6)
+LIVE_MAX_STREAMS_PER_USER = env.int("LIVE_MAX_STREAMS_PER_USER", default=2)
+LIVE_IDLE_SECONDS = env.int("LIVE_IDLE_SECONDS", default=30)
+LIVE_MAX_STREAM_SECONDS = env.int("LIVE_MAX_STREAM_SECONDS", default=4 * 3600)
+LIVE_MODEL_PROCESSES = env.int("LIVE_MODEL_PROCESSES", default=2)
+LIVE_TORCH_THREADS = env.int("LIVE_TORCH_THREADS", default=1)
+# What the live model process loads (a function returning a separator with Spleeter's interface).
+LIVE_MODEL_LOADER = env.str("LIVE_MODEL_LOADER", default="live.separator.load_model")
 
 # JSON API (/api/): token or session auth, JSON errors, OpenAPI schema at /api/schema/.
 REST_FRAMEWORK = {

@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("jobs.urls")),
     path("", include("preferences.urls")),
     path("", include("studio.urls")),
+    path("", include("live.urls")),
 ]

@@ -14,6 +14,9 @@ import uvicorn
 
 # Seconds an idle keep-alive connection stays open; uvicorn's default, stated.
 KEEP_ALIVE_SECONDS = 5
+# Largest websocket message read, before anyone is authenticated: live audio messages hold at
+# most 16384 stereo int16 frames (64 KiB); uvicorn's default would read 16 MiB.
+WS_MAX_MESSAGE_BYTES = 128 * 1024
 
 
 def main() -> None:
@@ -23,6 +26,7 @@ def main() -> None:
         port=int(os.environ.get("PORT", "8000")),
         limit_concurrency=int(os.environ.get("WEB_MAX_CONNECTIONS", "1000")),
         timeout_keep_alive=KEEP_ALIVE_SECONDS,
+        ws_max_size=WS_MAX_MESSAGE_BYTES,
         proxy_headers=True,
         access_log=False,
     )

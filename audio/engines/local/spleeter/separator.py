@@ -46,7 +46,7 @@ def _zero_padded_slice(mix: torch.Tensor, start: int, stop: int) -> torch.Tensor
     return functional.pad(inside, (before, after))
 
 
-def _overlap_add(frames: torch.Tensor) -> torch.Tensor:
+def overlap_add(frames: torch.Tensor) -> torch.Tensor:
     """(channels, N_FFT, n) windowed frames at HOP spacing -> (channels, samples).
 
     N_FFT is a whole number of hops, so each frame is added as N_FFT / HOP
@@ -137,25 +137,28 @@ class SpleeterSeparator:
         start = first * HOP - HALF
         audio = _zero_padded_slice(mix, start, (last - 1) * HOP + HALF).to(self.device)
         spectrum = torch.stft(audio, N_FFT, HOP, window=self.window, center=False, return_complex=True)
-        for name, mask in self._masks(spectrum).items():
+        for name, mask in self.masks(spectrum).items():
             frames = torch.fft.irfft(spectrum * mask, n=N_FFT, dim=1) * self.window[:, None]
-            signal = _overlap_add(frames).cpu()
+            signal = overlap_add(frames).cpu()
             lo, hi = max(start, 0), min(start + signal.shape[1], outputs[name].shape[1])
             outputs[name][:, lo:hi] += signal[:, lo - start : hi - start]
 
-    def _masks(self, spectrum: torch.Tensor) -> dict[str, torch.Tensor]:
-        """Soft masks (2, N_BINS, frames): est_i^2 / sum_j est_j^2 below F_BINS, 0 above."""
+    def masks(self, spectrum: torch.Tensor, block_frames: int = T_FRAMES) -> dict[str, torch.Tensor]:
+        """Soft masks (2, N_BINS, frames): est_i^2 / sum_j est_j^2 below F_BINS, 0 above.
+
+        The nets see the frames in blocks of ``block_frames`` (a multiple of 64), as a batch.
+        """
         n_frames = spectrum.shape[-1]
-        n_blocks = math.ceil(n_frames / T_FRAMES)
+        n_blocks = math.ceil(n_frames / block_frames)
         magnitude = spectrum[:, :F_BINS, :].abs().transpose(1, 2)  # (2, frames, F)
-        magnitude = functional.pad(magnitude, (0, 0, 0, n_blocks * T_FRAMES - n_frames))
-        blocks = magnitude.reshape(2, n_blocks, T_FRAMES, F_BINS).transpose(0, 1)
+        magnitude = functional.pad(magnitude, (0, 0, 0, n_blocks * block_frames - n_frames))
+        blocks = magnitude.reshape(2, n_blocks, block_frames, F_BINS).transpose(0, 1)
         energies = {name: net(blocks).square() for name, net in self.nets.items()}
         total = sum(energies.values()) + EPSILON
         masks = {}
         for name, energy in energies.items():
             mask = (energy + EPSILON / len(energies)) / total  # (blocks, 2, T, F)
-            mask = mask.transpose(0, 1).reshape(2, n_blocks * T_FRAMES, F_BINS)[:, :n_frames]
+            mask = mask.transpose(0, 1).reshape(2, n_blocks * block_frames, F_BINS)[:, :n_frames]
             masks[name] = functional.pad(mask.transpose(1, 2), (0, 0, 0, N_BINS - F_BINS))
         return masks
 
@@ -166,7 +169,7 @@ class SpleeterSeparator:
         first = max(0, (lo - HALF) // HOP)
         last = min(n_frames, (hi + HALF) // HOP + 1)
         squares = (self.window.cpu() ** 2)[None, :, None].expand(1, N_FFT, last - first)
-        envelope = _overlap_add(squares)[0]
+        envelope = overlap_add(squares)[0]
         offset = lo - (first * HOP - HALF)
         for output in outputs.values():
             output[:, lo:hi] /= envelope[offset : offset + hi - lo]

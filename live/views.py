@@ -1,0 +1,21 @@
+import math
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from live.separator import SETTINGS, setting_for
+
+
+@require_GET
+def live_page(request: HttpRequest) -> HttpResponse:
+    """The Live page: a track, a file or the microphone through ws/live/ (signed-in users; the middleware)."""
+    # Rounded up: asking for a setting's own latency must give that setting.
+    latencies = [math.ceil(setting.latency_ms) for setting in SETTINGS]
+    page_data = {
+        "tracks_url": reverse("api-tracks"),
+        "latencies": latencies,
+        "default_latency": math.ceil(setting_for(None).latency_ms),
+    }
+    return render(request, "live/live.html", {"page_data": page_data, "latencies": latencies})

@@ -1,0 +1,239 @@
+// The Live page: a library track, a local file or the microphone goes to ws/live/ at playback
+// pace (live-capture), the stems come back into a jitter buffer (live-player), and each
+// stem has a fader, a mute and a meter. window.live exposes levels for the browser tests.
+import { getJson } from "../lib/api.js";
+import { LiveStream } from "./stream.js";
+
+const STEMS = ["vocals", "accompaniment"];
+const SAMPLE_RATE = 44100;
+const JITTER_SECONDS = 0.15;
+const data = JSON.parse(document.getElementById("live-data").textContent);
+const $ = (selector) => document.querySelector(selector);
+const status = $("#live-status");
+let session = null;
+
+function say(text, isError = false) {
+  status.textContent = text;
+  status.classList.toggle("error", isError);
+}
+
+async function loadTracks() {
+  const select = $("#live-track");
+  try {
+    const answer = await getJson(data.tracks_url);
+    const tracks = Array.isArray(answer) ? answer : answer.results || [];
+    const options = tracks.map((track) => new Option(track.artist ? `${track.title} – ${track.artist}` : track.title, track.original_url));
+    select.replaceChildren(...(options.length ? options : [new Option("No tracks yet: upload some in the library", "")]));
+  } catch (error) {
+    select.replaceChildren(new Option(error.message, ""));
+  }
+}
+
+/** The audio to stream: an AudioBufferSourceNode (track, file) or a MediaStreamSourceNode (microphone). */
+async function makeSource(context, kind) {
+  if (kind === "mic") {
+    const media = await navigator.mediaDevices.getUserMedia({
+      audio: { echoCancellation: false, noiseSuppression: false, autoGainControl: false, channelCount: 2 },
+    });
+    return { node: context.createMediaStreamSource(media), media };
+  }
+  let bytes;
+  if (kind === "file") {
+    const file = $("#live-file").files[0];
+    if (!file) throw new Error("Choose an audio file first.");
+    bytes = await file.arrayBuffer();
+  } else {
+    const url = $("#live-track").value;
+    if (!url) throw new Error("Choose a track first.");
+    const response = await fetch(url, { credentials: "same-origin" });
+    if (!response.ok) throw new Error("The track could not be loaded; reload the page and try again.");
+    bytes = await response.arrayBuffer();
+  }
+  const buffer = await context.decodeAudioData(bytes).catch(() => {
+    throw new Error("This file could not be decoded by the browser; try another format.");
+  });
+  const node = new AudioBufferSourceNode(context, { buffer });
+  return { node, buffer };
+}
+
+class Session {
+  constructor(context) {
+    this.context = context;
+    this.capture = new AudioWorkletNode(context, "live-capture", { channelCount: 2, channelCountMode: "explicit" });
+    this.silent = new GainNode(context, { gain: 0 }); // the capture must be pulled, not heard
+    this.capture.connect(this.silent).connect(context.destination);
+    this.player = new AudioWorkletNode(context, "live-player", {
+      numberOfInputs: 0,
+      numberOfOutputs: STEMS.length,
+      outputChannelCount: STEMS.map(() => 2),
+      processorOptions: { stems: STEMS.length, jitterFrames: Math.round(JITTER_SECONDS * SAMPLE_RATE) },
+    });
+    this.master = new GainNode(context);
+    this.masterAnalyser = new AnalyserNode(context, { fftSize: 2048 });
+    this.master.connect(this.masterAnalyser).connect(context.destination);
+    this.strips = {};
+    STEMS.forEach((stem, index) => {
+      const gain = new GainNode(context);
+      const analyser = new AnalyserNode(context, { fftSize: 2048 });
+      this.player.connect(gain, index).connect(analyser).connect(this.master);
+      this.strips[stem] = { gain, analyser };
+    });
+    this.playerState = { position: 0, buffered: 0, underruns: 0 };
+    this.player.port.onmessage = ({ data: state }) => {
+      this.playerState = state;
+      if (this.done && state.buffered <= 0) this.finish();
+    };
+    this.capture.port.onmessage = ({ data: block }) => this.stream && this.stream.push(block);
+  }
+
+  async open(kind, latencyMs) {
+    this.source = await makeSource(this.context, kind);
+    this.stream = new LiveStream({
+      latencyMs,
+      handlers: {
+        ready: (message) => this.ready(message),
+        frames: (stem, first, left, right) =>
+          this.player.port.postMessage({ stem, first, left, right }, [left.buffer, right.buffer]),
+        stats: (message) => {
+          window.live.stats = message;
+          $("#live-dry").textContent = String(message.fallback_frames);
+          $("#live-compute").textContent = `${message.compute_ms_per_hop.toFixed(1)} ms per 23 ms`;
+        },
+        done: () => {
+          this.done = true;
+          say("All sent; playing the rest.");
+        },
+        failed: (text) => {
+          say(text, true);
+          stop();
+        },
+      },
+    });
+  }
+
+  ready(message) {
+    const ms = (1000 * message.latency_samples) / message.sample_rate + 1000 * JITTER_SECONDS;
+    $("#live-latency-ms").textContent = `${Math.round(ms)} ms`;
+    this.source.node.connect(this.capture);
+    if (this.source.buffer) {
+      this.source.node.onended = () => this.stream.end();
+      this.source.node.start();
+    }
+    say(this.source.media ? "Live: separating your microphone." : "Playing through the server.");
+    window.live.state = "playing";
+  }
+
+  finish() {
+    say("Finished.");
+    window.live.state = "finished";
+    stop();
+  }
+
+  setGain(stem, value) {
+    this.strips[stem].gain.gain.value = value;
+  }
+
+  close() {
+    if (this.stream) this.stream.close();
+    if (this.source && this.source.buffer) {
+      this.source.node.onended = null;
+      try {
+        this.source.node.stop();
+      } catch {
+        // never started
+      }
+    }
+    if (this.source && this.source.media) this.source.media.getTracks().forEach((track) => track.stop());
+    this.context.close();
+  }
+}
+
+function gainOf(stem) {
+  const muted = document.querySelector(`.live-mute[data-stem="${stem}"]`).getAttribute("aria-pressed") === "true";
+  return muted ? 0 : Number(document.querySelector(`.live-fader[data-stem="${stem}"]`).value) / 100;
+}
+
+async function start() {
+  $("#live-start").disabled = true;
+  $("#live-stop").disabled = false;
+  say("Connecting…");
+  const context = new AudioContext({ sampleRate: SAMPLE_RATE, latencyHint: "interactive" });
+  try {
+    await context.audioWorklet.addModule(new URL("./worklets.js", import.meta.url));
+    session = new Session(context);
+    STEMS.forEach((stem) => session.setGain(stem, gainOf(stem)));
+    await session.open(document.querySelector("input[name=source]:checked").value, Number($("#live-latency").value));
+  } catch (error) {
+    say(error.message, true);
+    stop();
+  }
+}
+
+function stop() {
+  if (session) session.close();
+  session = null;
+  $("#live-start").disabled = false;
+  $("#live-stop").disabled = true;
+  if (window.live.state === "playing") window.live.state = "stopped";
+}
+
+function rms(samples) {
+  let sum = 0;
+  for (const sample of samples) sum += sample * sample;
+  return Math.sqrt(sum / samples.length);
+}
+
+function read(analyser) {
+  const samples = new Float32Array(analyser.fftSize);
+  analyser.getFloatTimeDomainData(samples);
+  return samples;
+}
+
+window.live = {
+  state: "stopped",
+  stats: null, // the server's last stats message
+  /** RMS of a stem as heard (after its fader and mute). */
+  level: (stem) => (session ? rms(read(session.strips[stem].analyser)) : 0),
+  /** RMS of what the speakers get minus the instrumental: the vocals' part of the output. The two
+   * analysers are read one after the other, and the audio thread may render between the reads, so
+   * the two are compared at every whole render quantum of offset and the closest match counts. */
+  vocalsInOutput() {
+    if (!session) return 0;
+    const master = read(session.masterAnalyser);
+    const accompaniment = read(session.strips.accompaniment.analyser);
+    let closest = Infinity;
+    for (let shift = -1024; shift <= 1024; shift += 128) {
+      const from = Math.max(0, -shift);
+      const to = Math.min(master.length, accompaniment.length - shift);
+      const difference = master.subarray(from, to).map((sample, i) => sample - accompaniment[from + i + shift]);
+      closest = Math.min(closest, rms(difference));
+    }
+    return closest;
+  },
+  player: () => (session ? session.playerState : null),
+};
+
+function meters() {
+  STEMS.forEach((stem) => {
+    document.querySelector(`.live-meter[data-stem="${stem}"]`).value = Math.min(1, 3 * window.live.level(stem));
+  });
+  requestAnimationFrame(meters);
+}
+
+document.querySelectorAll(".live-mute").forEach((button) =>
+  button.addEventListener("click", () => {
+    const muted = button.getAttribute("aria-pressed") !== "true";
+    button.setAttribute("aria-pressed", String(muted));
+    if (session) session.setGain(button.dataset.stem, gainOf(button.dataset.stem));
+  }),
+);
+document.querySelectorAll(".live-fader").forEach((fader) =>
+  fader.addEventListener("input", () => session && session.setGain(fader.dataset.stem, gainOf(fader.dataset.stem))),
+);
+$("#live-start").addEventListener("click", start);
+$("#live-stop").addEventListener("click", () => {
+  stop();
+  say("Stopped.");
+});
+loadTracks();
+requestAnimationFrame(meters);

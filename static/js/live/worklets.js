@@ -1,0 +1,75 @@
+// The Live page's two AudioWorklet processors (they run on the audio thread).
+
+// "live-capture": hands each 128-frame block of its input (stereo) to the page, which sends it.
+class LiveCapture extends AudioWorkletProcessor {
+  process(inputs) {
+    const input = inputs[0];
+    if (input.length > 0) {
+      const left = input[0];
+      const right = input.length > 1 ? input[1] : input[0];
+      this.port.postMessage([left.slice(), right.slice()]);
+    }
+    return true;
+  }
+}
+
+// "live-player": the jitter buffer. The server's frames arrive in messages per stem, each
+// with the index of its first frame; both stems are played from one frame index, so they
+// stay aligned whatever order their messages come in. Playback starts once `jitterFrames`
+// are buffered in every stem; a gap plays silence and is counted, and playback waits
+// again for the buffer to fill.
+const CAPACITY = 44100 * 20;
+
+class LivePlayer extends AudioWorkletProcessor {
+  constructor(options) {
+    super();
+    const { stems, jitterFrames } = options.processorOptions;
+    this.jitterFrames = jitterFrames;
+    this.buffers = Array.from({ length: stems }, () => [new Float32Array(CAPACITY), new Float32Array(CAPACITY)]);
+    this.until = new Array(stems).fill(0); // frames received, per stem (in order)
+    this.position = 0; // next frame to play
+    this.playing = false;
+    this.underruns = 0;
+    this.reported = 0;
+    this.port.onmessage = ({ data }) => this.receive(data);
+  }
+
+  receive({ stem, first, left, right }) {
+    const [bufferLeft, bufferRight] = this.buffers[stem];
+    for (let i = 0; i < left.length; i += 1) {
+      const at = (first + i) % CAPACITY;
+      bufferLeft[at] = left[i];
+      bufferRight[at] = right[i];
+    }
+    this.until[stem] = Math.max(this.until[stem], first + left.length);
+  }
+
+  process(inputs, outputs) {
+    const frames = outputs[0][0].length;
+    const ready = Math.min(...this.until);
+    if (!this.playing && ready - this.position >= this.jitterFrames) this.playing = true;
+    if (this.playing && ready - this.position < frames) {
+      this.playing = false;
+      this.underruns += 1;
+    }
+    if (this.playing) {
+      outputs.forEach((output, stem) => {
+        const [bufferLeft, bufferRight] = this.buffers[stem];
+        for (let i = 0; i < frames; i += 1) {
+          const at = (this.position + i) % CAPACITY;
+          output[0][i] = bufferLeft[at];
+          output[1][i] = bufferRight[at];
+        }
+      });
+      this.position += frames;
+    }
+    if (currentTime - this.reported > 0.25) {
+      this.reported = currentTime;
+      this.port.postMessage({ position: this.position, buffered: ready - this.position, underruns: this.underruns });
+    }
+    return true;
+  }
+}
+
+registerProcessor("live-capture", LiveCapture);
+registerProcessor("live-player", LivePlayer);
