@@ -35,11 +35,6 @@ export function postJson(url, body) {
   return request(url, { method: "POST", body });
 }
 
-/** PATCH `body` as JSON; resolves to the answer, rejects with an ApiError. */
-export function patchJson(url, body) {
-  return request(url, { method: "PATCH", body });
-}
-
 /** Send a FormData (files) with `method`; resolves to the answer, rejects with an ApiError. */
 export function sendForm(url, method, form) {
   return request(url, { method, body: form });

