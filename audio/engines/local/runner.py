@@ -97,7 +97,7 @@ class RunnerServer:
 
         try:
             report(0)  # accepted: the supervisor's stall timer starts here
-            stems, meta = self.run_job(request, report, cancelled)
+            stems, meta, levels = self.run_job(request, report, cancelled)
         except EngineError as exc:
             logger.info("request %s failed: %s", request.id, exc.message)
             self.send(protocol.error_event(request.id, exc.message, exc.code))
@@ -105,14 +105,14 @@ class RunnerServer:
             logger.exception("request %s crashed", request.id)
             self.send(protocol.error_event(request.id, f"The separation failed: {exc}", "engine_error"))
         else:
-            self.send(protocol.result_event(request.id, stems, meta))
+            self.send(protocol.result_event(request.id, stems, meta, levels))
         finally:
             with self._cancels_lock:
                 self._cancels.pop(request.id, None)
             allocator.release_free_memory()
 
-    def run_job(self, request: protocol.SeparateRequest, report, cancelled: threading.Event) -> tuple[dict, dict]:
-        """One accepted request: stem name -> path, and the result meta."""
+    def run_job(self, request: protocol.SeparateRequest, report, cancelled: threading.Event) -> tuple[dict, dict, dict]:
+        """One accepted request: stem name -> path, the result meta and the levels."""
         return JobRun(request, self.cache, report, cancelled).run()
 
 

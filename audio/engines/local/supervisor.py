@@ -55,6 +55,7 @@ def job_deadline(timeout: float, input_seconds: float | None, model: str) -> flo
 class RunnerOutcome:
     stems: dict[str, Path]
     meta: dict
+    levels: dict | None = None
 
 
 class ProgressSteps:
@@ -116,7 +117,7 @@ class RunnerSupervisor:
                 steps.advance(0)
                 deadline = job_deadline(self.timeout, input_seconds, request.model)
                 event = self._exchange(request, steps, cancel, deadline)
-                outcome = RunnerOutcome(_checked_stems(event, request), event.meta or {})
+                outcome = RunnerOutcome(_checked_stems(event, request), event.meta or {}, event.levels)
                 steps.finish()
             except BaseException:
                 _remove_new_entries(output_dir, before)
