@@ -132,8 +132,10 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 # Originals and stems. Never served by a static handler: views check the owner.
 UPLOADS_DIR = Path(env.str("UPLOADS_DIR", default=str(BASE_DIR / "priv" / "uploads")))
-MAX_UPLOAD_MB = env.int("MAX_UPLOAD_MB", default=500)
-MAX_TRACK_SECONDS = env.int("MAX_TRACK_SECONDS", default=1200)
+# Three hours (a DJ set, a radio show): the local engine separates as a stream, so memory
+# does not grow with the track; 3072 MiB holds three hours of 48 kHz 24-bit stereo WAV.
+MAX_UPLOAD_MB = env.int("MAX_UPLOAD_MB", default=3072)
+MAX_TRACK_SECONDS = env.int("MAX_TRACK_SECONDS", default=10800)
 # Every request body but an upload's: forms and JSON (refused with 413 as it arrives, soundforge.asgi).
 REQUEST_BODY_MAX_KB = env.int("REQUEST_BODY_MAX_KB", default=1024)
 # Uploads stream to a temporary file in this folder, never into memory.

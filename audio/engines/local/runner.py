@@ -33,6 +33,7 @@ from audio.engines.local.models import ModelCache
 
 logger = logging.getLogger("audio.engines.local.runner")
 EXIT_GRACE_SECONDS = 5.0
+KEEPALIVE_SECONDS = 30.0
 
 
 class RunnerServer:
@@ -88,12 +89,15 @@ class RunnerServer:
     def handle(self, request: protocol.SeparateRequest) -> None:
         with self._cancels_lock:
             cancelled = self._cancels[request.id]
-        last = [-1]
+        last = [-1, 0.0]  # percent sent, when
 
         def report(percent: int) -> None:
-            if percent > last[0]:
-                last[0] = percent
-                self.send(protocol.progress_event(request.id, percent))
+            """Send a rising percent, or the same one again once KEEPALIVE_SECONDS passed:
+            a long stretch within one percent is never taken for a stall."""
+            now = time.monotonic()
+            if percent > last[0] or now - last[1] >= KEEPALIVE_SECONDS:
+                last[:] = [max(percent, last[0]), now]
+                self.send(protocol.progress_event(request.id, last[0]))
 
         try:
             report(0)  # accepted: the supervisor's stall timer starts here
