@@ -188,6 +188,9 @@ SEPARATION_DEVICE = env.str("SEPARATION_DEVICE", default="auto")
 LALALAI_BASE_URL = env.str("LALALAI_BASE_URL", default="https://www.lalal.ai/api/v1/")
 # The installation's lalal.ai licence, used for users who have not set their own.
 SYSTEM_LALALAI_ACTIVATION_KEY = env.str("SYSTEM_LALALAI_ACTIVATION_KEY", default="")
+# The longest file the installation's lalal.ai plan takes (0: not known; lalal.ai then
+# refuses a longer one after its upload). Longer tracks are refused before uploading.
+LALALAI_MAX_TRACK_SECONDS = env.int("LALALAI_MAX_TRACK_SECONDS", default=0)
 # Users' lalal.ai keys are encrypted at rest under a key derived from this value
 # (any long random string); when unset, from SECRET_KEY. Changing it makes saved keys unreadable.
 SETTINGS_ENCRYPTION_KEY = env.str("SETTINGS_ENCRYPTION_KEY", default="")
