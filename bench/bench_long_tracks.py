@@ -9,13 +9,14 @@ are the real model's, the output is meaningless) on 10 and 60 minutes; the ratio
 of htdemucs' 60-minute peak to its 10-minute one. Then two 60-minute jobs at once
 with one thread each (the default concurrency on 2 cores): Spleeter to the end,
 htdemucs until 10 % (memory is flat from the first chunks on, the 10/60 ratio shows
-it) with the machine's available memory meanwhile. ``--htdemucs-stop S`` stops every
-htdemucs job after S seconds instead (a busy shared machine), estimating its RTF
-from the last 10 % step reached.
+it) with the machine's available memory meanwhile. ``--stop-after S`` stops every
+long job after S seconds (a busy shared machine): its peak RSS is then that of the
+stretch it separated, and its RTF is estimated from the last 10 % step reached.
 
 ``--baseline DIR``: a checkout of the code before streaming (e.g. ``git archive
-<commit> | tar -x -C DIR``) whose runner separates the whole track in memory; the
-10-minute cases run there too, in the same run, for the ratios. Inputs are 16-bit
+<commit> | tar -x -C DIR``) whose runner separates the whole track in memory; an
+input of ``--compare-seconds`` (default 600) runs to the end through both, first,
+in the same run, for the ratios. Inputs are 16-bit
 44.1 kHz stereo FLAC, synthesized block by block into ``--inputs`` (kept for reuse).
 ``--quick``: 1 and 2 minutes instead of 10/60/180, for checking the script.
 """
@@ -106,10 +107,18 @@ def streamed(
     that many seconds of wall time; the RTF is then estimated from the last 10 % step reached."""
     engine = LocalEngine(concurrency=1, timeout=7200, model_dir=repo)
     cancel = threading.Event()
-    steps: list[tuple[int, float]] = []
+    steps: list[tuple[int, float]] = [(0, 0.0)]
+    peak = [float("nan")]
+
+    def stop_now() -> None:  # the peak first: a cancelled runner may be killed
+        if engine.supervisor.pid:
+            peak[0] = peak_rss_mb(engine.supervisor.pid)
+        cancel.set()
+
     started = time.monotonic()
-    if stop_after is not None:
-        threading.Timer(stop_after, cancel.set).start()
+    timer = threading.Timer(stop_after, stop_now) if stop_after is not None else None
+    if timer is not None:
+        timer.start()
     try:
         result = engine.separate(
             SeparationRequest(input_path=path, work_dir=work, model=model, input_seconds=seconds),
@@ -117,13 +126,14 @@ def streamed(
             cancel=cancel,
         )
         figures = {"wall": time.monotonic() - started, "rtf": result.meta["real_time_factor"], "reached": 100}
+        figures["rss_mb"] = peak_rss_mb(engine.supervisor.pid)
     except EngineCancelled:
         percent, at = steps[-1]
         estimate = at / (percent / 100) / seconds if percent else float("nan")
-        figures = {"wall": time.monotonic() - started, "rtf": estimate, "reached": percent}
+        figures = {"wall": time.monotonic() - started, "rtf": estimate, "reached": percent, "rss_mb": peak[0]}
     finally:
-        figures["rss_mb"] = peak_rss_mb(engine.supervisor.pid) if engine.supervisor.pid else float("nan")
-        cancel.set()
+        if timer is not None:
+            timer.cancel()
         engine.close()
     return figures
 
@@ -171,8 +181,9 @@ def two_at_once(
             outcomes[index] = f"stopped at {reached[index]} %"
 
     started = time.monotonic()
-    if stop_after is not None:
-        threading.Timer(stop_after, cancel.set).start()
+    timer = threading.Timer(stop_after, cancel.set) if stop_after is not None else None
+    if timer is not None:
+        timer.start()
     threads = [threading.Thread(target=job, args=(index,)) for index in range(2)]
     for thread in threads:
         thread.start()
@@ -183,6 +194,8 @@ def two_at_once(
         for index, engine in enumerate(engines):
             if engine.supervisor.pid:
                 peaks[index] = max(peaks[index], peak_rss_mb(engine.supervisor.pid))
+    if timer is not None:
+        timer.cancel()
     for engine in engines:
         engine.close()
     print(
@@ -193,54 +206,53 @@ def two_at_once(
     )
 
 
+def compare(model: str, checkout: Path, path: Path, seconds: float, repo: Path, work: Path) -> None:
+    """The same input through the streaming runner and the whole-track one, to the end."""
+    ours = streamed(model, path, seconds, repo, work / f"{model}-compare")
+    show(f"{model} streamed", ours, seconds)
+    whole = baseline(checkout, model, path, seconds, repo, work / f"{model}-whole")
+    show(f"{model} whole track (before streaming)", whole, seconds)
+    print(
+        f"{'':4s}streamed / whole track: peak RSS {ours['rss_mb'] / whole['rss_mb']:.2f}x, "
+        f"RTF {ours['rtf'] / whole['rtf']:.2f}x",
+        flush=True,
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="1 and 2 minutes instead of 10, 60 and 180")
     parser.add_argument("--inputs", type=Path, default=Path(tempfile.gettempdir()) / "soundforge-bench-inputs")
     parser.add_argument("--baseline", type=Path, help="checkout whose runner separates whole tracks")
-    parser.add_argument(
-        "--htdemucs-stop", type=float, help="stop each htdemucs job after this many seconds (a busy machine)"
-    )
+    parser.add_argument("--compare-seconds", type=int, default=600, help="input length of the comparison")
+    parser.add_argument("--stop-after", type=float, help="stop each long job after this many seconds (busy machine)")
     args = parser.parse_args()
     short, hour, long = (60, 120, 120) if args.quick else (600, 3600, 10800)
     args.inputs.mkdir(parents=True, exist_ok=True)
-    inputs = {seconds: synth_flac(args.inputs / f"set_{seconds}.flac", seconds) for seconds in {short, hour, long}}
+    lengths = {short, hour, long, args.compare_seconds}
+    inputs = {seconds: synth_flac(args.inputs / f"set_{seconds}.flac", seconds) for seconds in lengths}
+    stop = args.stop_after
     with tempfile.TemporaryDirectory(prefix="bench_long_") as tmp:
         work = Path(tmp)
         repo = build_repo(work / "repo", {"htdemucs": "htdemucs"})
         print(f"memory available at start {available_mb():.0f} MB, load {load_average()}", flush=True)
-        spleeter = {}
-        for seconds in (short, hour, long):
-            spleeter[seconds] = streamed("spleeter_2stems", inputs[seconds], seconds, repo, work / f"sp{seconds}")
-            show("spleeter_2stems streamed", spleeter[seconds], seconds)
         if args.baseline:
-            whole = baseline(args.baseline, "spleeter_2stems", inputs[short], short, repo, work / "sp-base")
-            show("spleeter_2stems whole track (baseline)", whole, short)
-            print(
-                f"  streamed/whole: RSS {spleeter[short]['rss_mb'] / whole['rss_mb']:.2f}x, "
-                f"RTF {spleeter[short]['rtf'] / whole['rtf']:.2f}x",
-                flush=True,
-            )
-        stop = args.htdemucs_stop
-        htdemucs = {short: streamed("htdemucs", inputs[short], short, repo, work / "ht-short", stop_after=stop)}
-        show("htdemucs streamed", htdemucs[short], short)
-        if args.baseline:
-            whole = baseline(args.baseline, "htdemucs", inputs[short], short, repo, work / "ht-base")
-            show("htdemucs whole track (baseline)", whole, short)
-            print(
-                f"  streamed/whole: RSS {htdemucs[short]['rss_mb'] / whole['rss_mb']:.2f}x, "
-                f"RTF {htdemucs[short]['rtf'] / whole['rtf']:.2f}x",
-                flush=True,
-            )
-        two_at_once("spleeter_2stems", inputs[hour], hour, repo, work, None)
-        two_at_once("htdemucs", inputs[hour], hour, repo, work, 10, stop)
-        htdemucs[hour] = streamed("htdemucs", inputs[hour], hour, repo, work / "ht-hour", stop_after=stop)
-        show("htdemucs streamed", htdemucs[hour], hour)
+            for model in ("spleeter_2stems", "htdemucs"):
+                compare(model, args.baseline, inputs[args.compare_seconds], args.compare_seconds, repo, work)
+        peaks: dict[tuple[str, int], float] = {}
+        for model, lengths_of in (("spleeter_2stems", (short, hour, long)), ("htdemucs", (short, hour))):
+            for seconds in lengths_of:
+                figures = streamed(model, inputs[seconds], seconds, repo, work / f"{model}{seconds}", stop_after=stop)
+                show(f"{model} streamed", figures, seconds)
+                peaks[model, seconds] = figures["rss_mb"]
         print(
             f"htdemucs peak RSS {hour // 60} min / {short // 60} min: "
-            f"{htdemucs[hour]['rss_mb'] / htdemucs[short]['rss_mb']:.3f}x",
+            f"{peaks['htdemucs', hour] / peaks['htdemucs', short]:.3f}x; spleeter {long // 60} min / "
+            f"{short // 60} min: {peaks['spleeter_2stems', long] / peaks['spleeter_2stems', short]:.3f}x",
             flush=True,
         )
+        two_at_once("spleeter_2stems", inputs[hour], hour, repo, work, None, stop)
+        two_at_once("htdemucs", inputs[hour], hour, repo, work, 10, stop)
 
 
 if __name__ == "__main__":

@@ -39,9 +39,12 @@ class Window:
         if max(start, 0) < self.base:
             raise ValueError(f"samples before {self.base} were released")
         inside_stop = min(stop, self.length)
-        while self.base + self.kept.shape[1] < inside_stop:
-            block = next(self.blocks)
-            self.kept = torch.cat([self.kept, torch.from_numpy(np.asarray(block, dtype=np.float32))], dim=1)
+        have, arrived = self.base + self.kept.shape[1], []
+        while have < inside_stop:
+            arrived.append(torch.from_numpy(np.asarray(next(self.blocks), dtype=np.float32)))
+            have += arrived[-1].shape[1]
+        if arrived:
+            self.kept = torch.cat([self.kept, *arrived], dim=1)
         lo, hi = max(start, 0), max(min(inside_stop, stop), max(start, 0))
         inside = self.kept[:, lo - self.base : hi - self.base]
         before = min(max(-start, 0), stop - start)
