@@ -87,11 +87,13 @@ def synth_wav(path: Path, seconds: float) -> Path:
     return path
 
 
-def peak_rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError(f"no VmHWM for pid {pid}")
+def peak_rss_mb(pid: int | None) -> float:
+    """The process's peak resident memory (VmHWM); NaN once it is gone."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except (OSError, TypeError):
+        return float("nan")
+    return next(int(line.split()[1]) / 1024 for line in status.splitlines() if line.startswith("VmHWM:"))
 
 
 def available_mb() -> float:
@@ -116,8 +118,7 @@ def streamed(
     peak = [float("nan")]
 
     def stop_now() -> None:  # the peak first: a cancelled runner may be killed
-        if engine.supervisor.pid:
-            peak[0] = peak_rss_mb(engine.supervisor.pid)
+        peak[0] = peak_rss_mb(engine.supervisor.pid)
         cancel.set()
 
     started = time.monotonic()
@@ -197,8 +198,9 @@ def two_at_once(
         time.sleep(1.0)
         lowest_available[0] = min(lowest_available[0], available_mb())
         for index, engine in enumerate(engines):
-            if engine.supervisor.pid:
-                peaks[index] = max(peaks[index], peak_rss_mb(engine.supervisor.pid))
+            rss = peak_rss_mb(engine.supervisor.pid)
+            if rss == rss:  # not NaN: the runner is there
+                peaks[index] = max(peaks[index], rss)
     if timer is not None:
         timer.cancel()
     for engine in engines:
