@@ -39,7 +39,7 @@ class Levels:
         if not block.shape[-1]:
             return
         self.frames += block.shape[-1]
-        self.square_sum += float(np.square(block, dtype=np.float64).sum())
+        self.square_sum += sum(float(np.dot(channel, channel)) for channel in block)  # one BLAS pass each
         low, high = block.min(axis=0), block.max(axis=0)
         self.peak = max(self.peak, float(-low.min()), float(high.max()))
         while low.size:

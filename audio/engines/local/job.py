@@ -194,13 +194,13 @@ class StemSinks:
         keep = min(self.length - self.written, next(iter(blocks.values())).shape[-1])
         if keep <= 0:
             return
-        mix = np.zeros((2, keep))
+        mix = np.zeros((2, keep), dtype=np.float32)
         for name, block in blocks.items():
             block = block[:, :keep]
             self.writers[name].write(block)
             self.stem_levels[name].add(block)
-            mix += np.clip(block, -1.0, 1.0)
-        self.mix_squares += float(np.square(mix).sum())
+            mix += block
+        self.mix_squares += sum(float(np.dot(channel, channel)) for channel in mix)
         self.written += keep
 
     def __enter__(self) -> StemSinks:
