@@ -10,6 +10,7 @@ The waveforms and loudness the runner measures on the way are those of its files
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 
@@ -25,7 +26,8 @@ from audio.engines.local.spleeter.separator import SpleeterSeparator
 from audio.waveforms import waveforms_compute, waveforms_document
 
 RATE = 44100
-SECONDS = 180.0
+# The 3 minutes; a busy machine may shorten the run (the comparison holds at any length).
+SECONDS = float(os.environ.get("SOUNDFORGE_STREAMING_TEST_SECONDS", 180))
 SHARED_SPLEETER = Path(__file__).resolve().parents[4].parent / "shared" / "models" / "spleeter"
 
 
