@@ -33,9 +33,11 @@ _WRITERS = {".wav": ("WAV", "PCM_16"), ".flac": ("FLAC", "PCM_16"), ".mp3": ("MP
 
 @dataclass
 class Finished:
-    """What finishing did: the gain applied (dB), and warnings for the job's report."""
+    """What finishing did: the gain applied (dB), whether the files were rewritten, and
+    warnings for the job's report."""
 
     gain_db: float = 0.0
+    rewritten: bool = False
     warnings: list[str] = field(default_factory=list)
 
 
@@ -69,6 +71,7 @@ def stems_finish(*, files: dict[str, Path], rate: int, normalise: bool) -> Finis
     if rates == {rate} and abs(gain - 1.0) < 1e-4:
         return finished
     _rewrite(paths, rate, gain)
+    finished.rewritten = True
     logger.info("Finished %d stems at %d Hz (gain %+.2f dB, from %s Hz)", len(paths), rate, _db(gain), rates)
     return finished
 

@@ -13,36 +13,16 @@ from pathlib import Path
 import av
 import numpy as np
 
-BLOCK_FRAMES = 1 << 16
+# One decoder for the library and the local runner (which may not import the library).
+from audio.engines.local.audio_io import BLOCK_FRAMES, read_blocks
+
+__all__ = ["BLOCK_FRAMES", "read_blocks", "read_together", "sample_rate"]
 
 
 def sample_rate(path: Path) -> int:
     """The sample rate of the first audio stream of ``path``."""
     with av.open(str(path)) as container:
         return container.streams.audio[0].rate
-
-
-def read_blocks(path: Path, *, rate: int, block_frames: int = BLOCK_FRAMES) -> Iterator[np.ndarray]:
-    """Yield ``path`` as (2, block_frames) float32 arrays at ``rate``; the last block may be shorter.
-
-    Raises av.FFmpegError (or OSError) when the file cannot be decoded.
-    """
-    pending: list[np.ndarray] = []
-    held = 0
-    with av.open(str(path)) as container:
-        stream = container.streams.audio[0]
-        resampler = av.AudioResampler(format="fltp", layout="stereo", rate=rate)
-        frames = itertools.chain(container.decode(stream), [None])
-        for frame in frames:
-            for out in resampler.resample(frame):
-                pending.append(out.to_ndarray())
-                held += pending[-1].shape[1]
-            while held >= block_frames:
-                joined = np.concatenate(pending, axis=1)
-                yield joined[:, :block_frames]
-                pending, held = [joined[:, block_frames:]], joined.shape[1] - block_frames
-    if held:
-        yield np.concatenate(pending, axis=1)
 
 
 def read_together(paths: list[Path], *, rate: int, block_frames: int = BLOCK_FRAMES) -> Iterator[list[np.ndarray]]:

@@ -115,7 +115,7 @@ def _run(job: ProcessingJob, work_dir: Path, cancel: threading.Event) -> None:
             request, progress=lambda percent: _progress(job, percent), cancel=cancel
         )
         _forget_minutes(job, request)  # billed now: before the completed event, whose pages ask again
-        result = replace(result, meta={**result.meta, **facts, **_finish(job, result)})
+        result = _finish(job, result, facts)
         if not services.job_complete(job=job, result=result):
             logger.info("Job %s ended while separating; its result was dropped", job.id)
     except EngineCancelled:
@@ -135,17 +135,22 @@ def _forget_minutes(job: ProcessingJob, request: SeparationRequest | None) -> No
         minutes_forget(engine_name=job.engine, key=request.credentials)
 
 
-def _finish(job: ProcessingJob, result: SeparationResult) -> dict:
-    """The stems at the job's sample rate, normalised if asked (audio.finishing); the facts for its report."""
+def _finish(job: ProcessingJob, result: SeparationResult, facts: dict) -> SeparationResult:
+    """The stems at the job's sample rate, normalised if asked (audio.finishing), with the facts
+    for its report. Levels the engine measured no longer describe files finishing rewrote: the
+    waveforms are then drawn from the files."""
     try:
         finished = stems_finish(files=result.stems, rate=job.sample_rate, normalise=job.normalise)
     except (FFmpegError, OSError) as exc:
         raise EngineError("The stems could not be finished at the chosen sample rate.") from exc
-    return {
+    meta = {
+        **result.meta,
+        **facts,
         "samplerate": job.sample_rate,
         "normalise_gain_db": finished.gain_db if job.normalise else None,
         "warnings": [*result.meta.get("warnings", []), *finished.warnings],
     }
+    return replace(result, meta=meta, levels=None if finished.rewritten else result.levels)
 
 
 def _progress(job: ProcessingJob, percent: int) -> None:

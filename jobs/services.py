@@ -280,7 +280,7 @@ def job_set_progress(*, job: ProcessingJob, percent: int) -> None:
 
 def job_complete(*, job: ProcessingJob, result: SeparationResult) -> bool:
     """Store the stems and mark the job completed; False if it was cancelled or deleted meanwhile."""
-    stems_draw(job=job, files=result.stems)  # seconds of decoding, outside the transaction
+    stems_draw(job=job, files=result.stems, levels=result.levels)  # outside the transaction
     try:
         with transaction.atomic():
             locked = ProcessingJob.objects.select_for_update().filter(pk=job.pk, status=JobStatus.RUNNING).first()

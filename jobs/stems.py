@@ -44,17 +44,20 @@ def stems_store(*, job: ProcessingJob, files: dict[str, Path]) -> list[Stem]:
     return Stem.objects.bulk_create(stems)
 
 
-def stems_draw(*, job: ProcessingJob, files: dict[str, Path]) -> None:
+def stems_draw(*, job: ProcessingJob, files: dict[str, Path], levels: dict | None = None) -> None:
     """Store the waveforms and stem loudness (audio.waveforms) of an engine's result files in the
-    job's folder, before ``stems_store`` moves them there.
+    job's folder, before ``stems_store`` moves them there: from the ``levels`` the engine
+    measured while writing them, else decoded from the files.
 
     Outside the transaction that completes the job: decoding every stem takes
     seconds, and on SQLite a transaction holds the database's write lock. If a
     file cannot be decoded for them, they are tried again on first view.
     """
     uploads_path(job.folder).mkdir(parents=True, exist_ok=True)
+    if job.preview:  # the engine measured the excerpt; the page draws the whole original
+        levels = None
     try:
-        waveforms_store(target=job.peaks_path, original=uploads_path(job.track.file_path), stems=files)
+        waveforms_store(target=job.peaks_path, original=uploads_path(job.track.file_path), stems=files, levels=levels)
     except WaveformsUnavailable as exc:
         logger.warning("%s; they will be drawn on first view", exc)
 

@@ -134,8 +134,10 @@ WHITENOISE_ROOT = BASE_DIR / "public"  # files browsers ask for at the site's ro
 
 # Originals and stems. Never served by a static handler: views check the owner.
 UPLOADS_DIR = Path(env.str("UPLOADS_DIR", default=str(BASE_DIR / "priv" / "uploads")))
-MAX_UPLOAD_MB = env.int("MAX_UPLOAD_MB", default=500)
-MAX_TRACK_SECONDS = env.int("MAX_TRACK_SECONDS", default=1200)
+# Three hours (a DJ set, a radio show): the local engine separates as a stream, so memory
+# does not grow with the track; 3072 MiB holds three hours of 48 kHz 24-bit stereo WAV.
+MAX_UPLOAD_MB = env.int("MAX_UPLOAD_MB", default=3072)
+MAX_TRACK_SECONDS = env.int("MAX_TRACK_SECONDS", default=10800)
 # Every request body but an upload's: forms and JSON (refused with 413 as it arrives, soundforge.asgi).
 REQUEST_BODY_MAX_KB = env.int("REQUEST_BODY_MAX_KB", default=1024)
 # Uploads stream to a temporary file in this folder, never into memory.
@@ -191,6 +193,9 @@ SEPARATION_DEVICE = env.str("SEPARATION_DEVICE", default="auto")
 LALALAI_BASE_URL = env.str("LALALAI_BASE_URL", default="https://www.lalal.ai/api/v1/")
 # The installation's lalal.ai licence, used for users who have not set their own.
 SYSTEM_LALALAI_ACTIVATION_KEY = env.str("SYSTEM_LALALAI_ACTIVATION_KEY", default="")
+# The longest file the installation's lalal.ai plan takes (0: not known; lalal.ai then
+# refuses a longer one after its upload). Longer tracks are refused before uploading.
+LALALAI_MAX_TRACK_SECONDS = env.int("LALALAI_MAX_TRACK_SECONDS", default=0)
 # Users' lalal.ai keys are encrypted at rest under a key derived from this value
 # (any long random string); when unset, from SECRET_KEY. Changing it makes saved keys unreadable.
 SETTINGS_ENCRYPTION_KEY = env.str("SETTINGS_ENCRYPTION_KEY", default="")

@@ -66,6 +66,9 @@ class SeparationResult:
 
     stems: dict[str, Path]
     meta: dict
+    # Waveforms and loudness of the original and the stems when the engine measured
+    # them on the way (audio.engines.levels; the library otherwise decodes the files).
+    levels: dict | None = None
 
 
 @dataclass(frozen=True)

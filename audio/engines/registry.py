@@ -32,6 +32,7 @@ def _lalalai() -> Engine:
         base_url=settings.LALALAI_BASE_URL,
         redis_url=settings.REDIS_URL,
         system_key=settings.SYSTEM_LALALAI_ACTIVATION_KEY or None,
+        max_seconds=settings.LALALAI_MAX_TRACK_SECONDS or None,
     )
 
 

@@ -38,6 +38,7 @@ def test_off_the_stems_stay_as_they_are_and_a_sum_past_full_scale_is_a_clipping_
     before = {name: path.read_bytes() for name, path in files.items()}
     finished = stems_finish(files=files, rate=RATE, normalise=False)
     assert {name: path.read_bytes() for name, path in files.items()} == before
+    assert not finished.rewritten  # what the engine measured of the files still holds
     assert len(finished.warnings) == 1 and finished.warnings[0].startswith("clipping risk: the stems add up to +")
     assert "turn on loudness-safe normalisation" in finished.warnings[0]
 
@@ -53,7 +54,7 @@ def test_off_a_quiet_sum_has_nothing_to_warn_about(tmp_path):
 def test_normalised_the_sum_peaks_at_the_ceiling_and_the_balance_is_kept(tmp_path, amplitude):
     files = write_stems(tmp_path, {"vocals": amplitude, "other": amplitude / 2})
     finished = stems_finish(files=files, rate=RATE, normalise=True)
-    assert finished.warnings == []
+    assert finished.warnings == [] and finished.rewritten
     assert 20 * np.log10(sum_peak(files)) == pytest.approx(CEILING_DBFS, abs=0.05)
     vocals, other = (np.abs(soundfile.read(str(files[name]))[0]).max() for name in ("vocals", "other"))
     assert vocals / other == pytest.approx(2, rel=0.01)

@@ -79,9 +79,9 @@ def test_a_completed_jobs_waveforms_are_drawn_outside_its_transaction(
     drawn_in_transaction = []
     real = stems_draw
 
-    def spy(*, job, files):
+    def spy(*, job, files, levels):
         drawn_in_transaction.append(connection.in_atomic_block)
-        real(job=job, files=files)
+        real(job=job, files=files, levels=levels)
 
     monkeypatch.setattr("jobs.services.stems_draw", spy)
     assert job_complete(job=job, result=SeparationResult(stems=engine_output(tmp_path / "work"), meta={}))

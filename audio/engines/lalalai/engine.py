@@ -17,6 +17,7 @@ from audio.engines.base import (
     EngineCancelled,
     EngineError,
     EngineProtocolError,
+    EngineRejectedInput,
     EngineTimeout,
     ModelState,
     ProgressCallback,
@@ -48,6 +49,12 @@ class LalalaiEngine:
     hold ``stems`` (product stem names), ``dereverb`` and ``extraction_level``
     (see ``stems.py``). The licence key is ``request.credentials`` (the user's own),
     else ``system_key``.
+
+    Long tracks: lalal.ai's API states no length limit of its own; a plan's limit
+    shows only as a ``max_duration`` refusal once the file is uploaded. With
+    ``max_seconds`` (the operator's plan), a longer track is refused before anything
+    is uploaded, saying why. A task may run ``task_timeout`` seconds, or as long as
+    the track lasts if that is more.
     """
 
     name = "lalalai"
@@ -67,6 +74,7 @@ class LalalaiEngine:
         poll_interval: float = 3.0,
         task_timeout: float = 3600.0,
         redis_prefix: str = "soundforge:lalalai",
+        max_seconds: float | None = None,
     ):
         if redis_client is None:
             if not redis_url:
@@ -81,6 +89,7 @@ class LalalaiEngine:
         self._poll_interval = poll_interval
         self._task_timeout = task_timeout
         self._redis_prefix = redis_prefix
+        self._max_seconds = max_seconds or None
         self._pollers: PollerRegistry = POLLERS
         self.account = LalalaiAccount(make_client=self._client, system_key=system_key)
 
@@ -130,6 +139,7 @@ class LalalaiEngine:
     ) -> SeparationResult:
         """Run one separation at lalal.ai; see ``EngineError`` subclasses for failures."""
         plan = stems.plan_split(request)
+        self._check_length(request.input_seconds)
         client = self._client(resolve_license_key(request.credentials, self._system_key))
         reporter = _Progress(progress)
         created: list[Path] = []
@@ -142,7 +152,8 @@ class LalalaiEngine:
             _raise_if_cancelled(cancel)
             task_id = client.split(plan.endpoint, source_id, plan.presets, str(uuid.uuid4()))
             logger.info("lalal.ai task %s started (%s, key %s)", task_id, plan.endpoint, client.fingerprint)
-            status = self._await_task(client, task_id, cancel, reporter)
+            task_timeout = max(self._task_timeout, request.input_seconds or 0.0)
+            status = self._await_task(client, task_id, cancel, reporter, task_timeout)
             files = _download_all(client, status, plan, request, created, cancel, reporter)
         except BaseException:
             _remove(created)
@@ -160,11 +171,20 @@ class LalalaiEngine:
         }
         return SeparationResult(stems=files, meta=meta)
 
+    def _check_length(self, seconds: float | None) -> None:
+        """Refuse, before any upload, a track longer than the plan takes in one file."""
+        if self._max_seconds is not None and seconds is not None and seconds > self._max_seconds:
+            raise EngineRejectedInput(
+                f"This track is {_duration(seconds)} long; lalal.ai takes files of up to "
+                f"{_duration(self._max_seconds)} on this installation's plan. Separate it with the local "
+                "engine, which takes tracks of any length."
+            )
+
     def _await_task(
-        self, client: LalalaiClient, task_id: str, cancel: threading.Event, reporter: _Progress
+        self, client: LalalaiClient, task_id: str, cancel: threading.Event, reporter: _Progress, timeout: float
     ) -> TaskStatus:
         watch = self._pollers.watch((client.base_url, client.fingerprint), task_id, self._poller_factory(client))
-        deadline = time.monotonic() + self._task_timeout
+        deadline = time.monotonic() + timeout
         try:
             while True:
                 if cancel.is_set():
@@ -172,9 +192,7 @@ class LalalaiEngine:
                     raise EngineCancelled("The separation was cancelled.")
                 if time.monotonic() > deadline:
                     _cancel_task(client, task_id)
-                    raise EngineTimeout(
-                        f"lalal.ai did not finish within {self._task_timeout:.0f} s; the task was cancelled."
-                    )
+                    raise EngineTimeout(f"lalal.ai did not finish within {timeout:.0f} s; the task was cancelled.")
                 status = watch.next_status(_WAIT_STEP)
                 if status is None or status.state == "progress":
                     reporter.task(status.progress if status else 0)
@@ -254,6 +272,15 @@ def _urls_by_stem(status: TaskStatus, plan: stems.SplitPlan) -> dict[str, str]:
     if missing:
         raise EngineProtocolError(f"lalal.ai's result lacks the {', '.join(missing)} track(s) SoundForge asked for.")
     return urls
+
+
+def _duration(seconds: float) -> str:
+    """1 h 05 min, 12 min 30 s, 45 s."""
+    whole = round(seconds)
+    hours, minutes, rest = whole // 3600, whole // 60 % 60, whole % 60
+    if hours:
+        return f"{hours} h {minutes:02d} min"
+    return f"{minutes} min {rest:02d} s" if minutes else f"{rest} s"
 
 
 def _raise_if_cancelled(cancel: threading.Event) -> None:

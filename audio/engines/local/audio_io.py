@@ -1,13 +1,15 @@
-"""Audio in and out for the runner: decode anything PyAV reads, write wav/flac/mp3.
+"""Audio in and out for the runner, as streams: decode anything PyAV reads block by
+block, resample a stream, write wav/flac/mp3 block by
+block. Memory stays flat however long the file is.
 
 Audio is handled as float32 numpy arrays shaped (channels, samples).
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
 
 import av
@@ -23,90 +25,151 @@ MP3_BITRATE_KBPS = 320
 # LAME's -q 5: about twice as fast as -q 2, no audible difference at 320 kbit/s.
 MP3_QUALITY = 5
 MP3_MAX_RATE = 48000
-_RESAMPLE_BLOCK = 1 << 16
-_WRITE_BLOCK = 1 << 20
+BLOCK_FRAMES = 1 << 16
 
 
-@dataclass(frozen=True)
-class DecodedAudio:
-    """Stereo float32 samples at the file's own sample rate."""
+def input_rate(path: Path) -> int:
+    """The sample rate of the first audio stream of ``path``.
 
-    samples: np.ndarray
-    samplerate: int
-
-    @property
-    def seconds(self) -> float:
-        return self.samples.shape[-1] / self.samplerate
-
-
-def load_stereo(path: Path) -> DecodedAudio:
-    """Decode the first audio stream of ``path`` to stereo float32.
-
-    Raises EngineRejectedInput when the file is missing, not audio, or empty.
+    Raises EngineRejectedInput when the file is missing or has no audio.
     """
     try:
         with av.open(str(path)) as container:
-            if not container.streams.audio:
+            if not container.streams.audio or not container.streams.audio[0].rate:
                 raise EngineRejectedInput(f"{path.name} has no audio stream.")
-            stream = container.streams.audio[0]
-            resampler = av.AudioResampler(format="fltp", layout="stereo", rate=stream.rate)
-            blocks = [out.to_ndarray() for frame in container.decode(stream) for out in resampler.resample(frame)]
-            blocks += [out.to_ndarray() for out in resampler.resample(None)]
-            rate = stream.rate
+            return container.streams.audio[0].rate
     except (av.FFmpegError, OSError, ValueError) as exc:
         raise EngineRejectedInput(f"Cannot read {path.name} as audio: {exc}") from exc
-    if not blocks or not rate:
-        raise EngineRejectedInput(f"{path.name} contains no audio samples.")
-    return DecodedAudio(np.concatenate(blocks, axis=1).astype(np.float32, copy=False), rate)
 
 
-def resample(samples: np.ndarray, from_rate: int, to_rate: int, length: int | None = None) -> np.ndarray:
-    """Resample stereo float32 samples; the result has exactly ``length`` samples
-    (default: the input length scaled by the rate ratio)."""
-    if length is None:
-        length = round(samples.shape[-1] * to_rate / from_rate)
-    if from_rate != to_rate:
-        resampler = av.AudioResampler(format="fltp", layout="stereo", rate=to_rate)
-        blocks = []
-        for start in range(0, samples.shape[-1], _RESAMPLE_BLOCK):
-            frame = av.AudioFrame.from_ndarray(
-                np.ascontiguousarray(samples[:, start : start + _RESAMPLE_BLOCK]),
-                format="fltp",
-                layout="stereo",
-            )
-            frame.sample_rate = from_rate
-            blocks += [out.to_ndarray() for out in resampler.resample(frame)]
-        blocks += [out.to_ndarray() for out in resampler.resample(None)]
-        samples = np.concatenate(blocks, axis=1)
-    return fit_length(samples, length)
+def read_blocks(path: Path, *, rate: int, block_frames: int = BLOCK_FRAMES) -> Iterator[np.ndarray]:
+    """Yield ``path`` as (2, block_frames) float32 arrays at ``rate``; the last block may be shorter.
 
-
-def fit_length(samples: np.ndarray, length: int) -> np.ndarray:
-    """Trim or zero-pad the last axis to exactly ``length`` samples."""
-    missing = length - samples.shape[-1]
-    if missing <= 0:
-        return samples[..., :length]
-    return np.pad(samples, ((0, 0), (0, missing)))
-
-
-def write_stem(path: Path, samples: np.ndarray, samplerate: int) -> None:
-    """Write (2, n) float32 samples as 16-bit audio; format from the file suffix.
-
-    Written in blocks so memory stays flat for long tracks. Samples beyond full
-    scale are clipped; callers report clipping themselves.
+    Raises av.FFmpegError (or OSError) when the file cannot be decoded.
     """
-    fmt = path.suffix.lstrip(".")
-    blocks = (_to_pcm(samples[:, start : start + _WRITE_BLOCK]) for start in range(0, samples.shape[-1], _WRITE_BLOCK))
-    if fmt in ("wav", "flac"):
-        with soundfile.SoundFile(str(path), "w", samplerate, 2, "PCM_16", format=fmt.upper()) as out:
-            for block in blocks:
-                out.write(block)
-    elif fmt == "mp3":
-        _write_mp3(path, blocks, samplerate)
-    else:
-        raise EngineRejectedInput(f"Unknown output format {fmt!r}.")
-    if not path.is_file():
-        raise OSError(f"{path} was not written")
+    pending: list[np.ndarray] = []
+    held = 0
+    with av.open(str(path)) as container:
+        stream = container.streams.audio[0]
+        resampler = av.AudioResampler(format="fltp", layout="stereo", rate=rate)
+        frames = itertools.chain(container.decode(stream), [None])
+        for frame in frames:
+            for out in resampler.resample(frame):
+                pending.append(out.to_ndarray())
+                held += pending[-1].shape[1]
+            while held >= block_frames:
+                joined = np.concatenate(pending, axis=1)
+                yield joined[:, :block_frames]
+                pending, held = [joined[:, block_frames:]], joined.shape[1] - block_frames
+    if held:
+        yield np.concatenate(pending, axis=1)
+
+
+def decode_blocks(path: Path, rate: int) -> Iterator[np.ndarray]:
+    """read_blocks for the runner: a file that cannot be decoded raises EngineRejectedInput."""
+    try:
+        yield from read_blocks(path, rate=rate)
+    except (av.FFmpegError, OSError, ValueError) as exc:
+        raise EngineRejectedInput(f"Cannot read {path.name} as audio: {exc}") from exc
+
+
+def resampled(
+    blocks: Iterator[np.ndarray], from_rate: int, to_rate: int, length: int | None = None
+) -> Iterator[np.ndarray]:
+    """A stream of stereo blocks at ``from_rate`` at ``to_rate``; with ``length``, exactly
+    that many samples (cut, or padded with silence, at the end)."""
+    if from_rate != to_rate:
+        blocks = _swr(blocks, from_rate, to_rate)
+    return blocks if length is None else fitted(blocks, length)
+
+
+def _swr(blocks: Iterator[np.ndarray], from_rate: int, to_rate: int) -> Iterator[np.ndarray]:
+    resampler = Resampler(from_rate, to_rate)
+    for block in blocks:
+        yield from resampler.push(block)
+    yield from resampler.flush()
+
+
+class Resampler:
+    """Stereo float32 blocks from one rate to another, pushed one at a time (libswresample,
+    whose state carries across blocks: the output does not depend on how the input is cut)."""
+
+    def __init__(self, from_rate: int, to_rate: int):
+        self.from_rate = from_rate
+        self._swr = av.AudioResampler(format="fltp", layout="stereo", rate=to_rate)
+
+    def push(self, block: np.ndarray) -> list[np.ndarray]:
+        frame = av.AudioFrame.from_ndarray(
+            np.ascontiguousarray(block, dtype=np.float32), format="fltp", layout="stereo"
+        )
+        frame.sample_rate = self.from_rate
+        return [out.to_ndarray() for out in self._swr.resample(frame)]
+
+    def flush(self) -> list[np.ndarray]:
+        return [out.to_ndarray() for out in self._swr.resample(None)]
+
+
+def fitted(blocks: Iterator[np.ndarray], length: int) -> Iterator[np.ndarray]:
+    """The stream cut or zero-padded to exactly ``length`` samples."""
+    passed = 0
+    for block in blocks:
+        block = block[:, : length - passed]
+        if block.shape[1]:
+            passed += block.shape[1]
+            yield block
+    while passed < length:
+        missing = min(length - passed, BLOCK_FRAMES)
+        passed += missing
+        yield np.zeros((2, missing), dtype=np.float32)
+
+
+class StemWriter:
+    """Writes one stem as 16-bit audio block by block; the format comes from the suffix.
+
+    Samples beyond full scale are clipped (the caller reports clipping). Use as a
+    context manager; raises EngineRejectedInput for a format or rate it cannot write.
+    """
+
+    def __init__(self, path: Path, samplerate: int):
+        self.path = path
+        fmt = path.suffix.lstrip(".")
+        if fmt in ("wav", "flac"):
+            self._sound = soundfile.SoundFile(str(path), "w", samplerate, 2, "PCM_16", format=fmt.upper())
+        elif fmt == "mp3":
+            if samplerate > MP3_MAX_RATE:
+                raise EngineRejectedInput(f"MP3 cannot hold {samplerate} Hz audio; choose wav or flac for this file.")
+            self._mp3 = lameenc.Encoder()
+            self._mp3.set_bit_rate(MP3_BITRATE_KBPS)
+            self._mp3.set_in_sample_rate(samplerate)
+            self._mp3.set_channels(2)
+            self._mp3.set_quality(MP3_QUALITY)
+            self._file = open(path, "wb")  # noqa: SIM115 (closed in close())
+        else:
+            raise EngineRejectedInput(f"Unknown output format {fmt!r}.")
+        self.fmt = fmt
+
+    def write(self, samples: np.ndarray) -> None:
+        """Append (2, n) float samples."""
+        pcm = _to_pcm(samples)
+        if self.fmt == "mp3":
+            self._file.write(self._mp3.encode(np.ascontiguousarray(pcm).tobytes()))
+        else:
+            self._sound.write(pcm)
+
+    def close(self) -> None:
+        if self.fmt == "mp3":
+            with self._file:
+                self._file.write(self._mp3.flush())
+        else:
+            self._sound.close()
+        if not self.path.is_file():
+            raise OSError(f"{self.path} was not written")
+
+    def __enter__(self) -> StemWriter:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
 
 def _to_pcm(block: np.ndarray) -> np.ndarray:
@@ -114,17 +177,3 @@ def _to_pcm(block: np.ndarray) -> np.ndarray:
     scaled = block.T * 32767.0
     np.clip(scaled, -32767.0, 32767.0, out=scaled)
     return np.rint(scaled, out=scaled).astype(np.int16)
-
-
-def _write_mp3(path: Path, blocks: Iterable[np.ndarray], samplerate: int) -> None:
-    if samplerate > MP3_MAX_RATE:
-        raise EngineRejectedInput(f"MP3 cannot hold {samplerate} Hz audio; choose wav or flac for this file.")
-    encoder = lameenc.Encoder()
-    encoder.set_bit_rate(MP3_BITRATE_KBPS)
-    encoder.set_in_sample_rate(samplerate)
-    encoder.set_channels(2)
-    encoder.set_quality(MP3_QUALITY)
-    with open(path, "wb") as out:
-        for block in blocks:
-            out.write(encoder.encode(np.ascontiguousarray(block).tobytes()))
-        out.write(encoder.flush())

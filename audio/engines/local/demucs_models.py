@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -26,7 +26,8 @@ from demucs.repo import AnyModelRepo, BagOnlyRepo, LocalRepo, RemoteRepo
 from audio.engines.base import EngineUnavailable
 from audio.engines.local import demucs_precision
 from audio.engines.local.availability import demucs_remote_files
-from audio.engines.local.demucs_chunks import chunk_offsets, segment_samples, separate_in_chunks
+from audio.engines.local.demucs_chunks import chunk_offsets, segment_samples, stream_chunks
+from audio.engines.local.window import MixStats, TensorWindow, Window
 
 logger = logging.getLogger(__name__)
 
@@ -53,14 +54,22 @@ class DemucsSeparator:
         self.sources = tuple(bag.sources)
 
     def separate(self, mix: torch.Tensor, progress: Callable[[float], None]) -> dict[str, torch.Tensor]:
-        """Separate a (2, n) float32 mix at ``samplerate``; ``progress`` gets 0..1.
-
-        Whatever ``progress`` raises aborts the separation and propagates.
-        """
-        # Demucs' own normalisation (as in demucs.separate), guarded for silence.
+        """Separate a (2, n) float32 mix in memory at ``samplerate``; ``progress`` gets 0..1."""
         ref = mix.mean(0)
-        mean, std = ref.mean().item(), max(ref.std().item(), 1e-8)
-        tracker = BagProgress(self.bag, mix.shape[-1], progress)
+        stats = MixStats(ref.mean().item(), ref.std().item())
+        parts = list(self.stream(TensorWindow(mix), stats, progress))
+        return {source: torch.cat([part[source] for _, part in parts], dim=-1) for source in self.sources}
+
+    def stream(
+        self, window: Window, stats: MixStats, progress: Callable[[float], None]
+    ) -> Iterator[tuple[int, dict[str, torch.Tensor]]]:
+        """Separate the track behind ``window`` (at ``samplerate``), yielding ``(start,
+        {source: (2, n) samples})`` in order; ``stats`` are the whole track's, as Demucs'
+        own normalisation needs them. ``progress`` gets 0..1; whatever it raises aborts
+        the separation and propagates.
+        """
+        mean, std = stats.mean, max(stats.std, 1e-8)  # Demucs' normalisation, guarded for silence
+        tracker = BagProgress(self.bag, window.length, progress)
         # A chunk takes seconds of CPU; a hook on every layer lets ``progress``
         # raise (cancel) within a layer's time.
         hooks = [
@@ -69,29 +78,29 @@ class DemucsSeparator:
             if next(module.children(), None) is None
         ]
         try:
-            out = separate_in_chunks(
+            for start, block in stream_chunks(
                 self.bag,
-                mix,
+                window,
                 (mean, std),
                 overlap=OVERLAP,
                 forward=demucs_precision.forward,
                 chunk_done=tracker.on_chunk,
-            )
+            ):
+                block.mul_(std).add_(mean)
+                yield start, {source: block[index] for index, source in enumerate(self.sources)}
         finally:
             for hook in hooks:
                 hook.remove()
-        out.mul_(std).add_(mean)
-        return {source: out[index] for index, source in enumerate(self.sources)}
 
 
 class BagProgress:
-    """One monotonic fraction over the bag: each member's pass is an equal share,
-    within a pass the fraction is how far the finished chunk reaches into the input."""
+    """One monotonic fraction over the bag: the share of the track each member has
+    finished, averaged over the members (they advance together)."""
 
     def __init__(self, bag: BagOfModels, length: int, report: Callable[[float], None]):
-        self.passes = len(bag.models)
         self.strides = [chunk_offsets(length, segment_samples(m), OVERLAP).step for m in bag.models]
         self.length = max(1, length)
+        self.within = [0.0] * len(bag.models)
         self.report = report
         self.best = 0.0
 
@@ -99,8 +108,8 @@ class BagProgress:
         self.report(self.best)
 
     def on_chunk(self, model: int, offset: int) -> None:
-        within = min(1.0, (offset + self.strides[model]) / self.length)
-        self.best = max(self.best, (model + within) / self.passes)
+        self.within[model] = min(1.0, (offset + self.strides[model]) / self.length)
+        self.best = max(self.best, sum(self.within) / len(self.within))
         self.report(self.best)
 
 

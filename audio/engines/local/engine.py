@@ -106,7 +106,7 @@ class LocalEngine:
             format=request.output_format,
         )
         outcome = self.supervisor.run(job, progress=progress, cancel=cancel, input_seconds=request.input_seconds)
-        return SeparationResult(stems=outcome.stems, meta={"engine": self.name, **outcome.meta})
+        return SeparationResult(stems=outcome.stems, meta={"engine": self.name, **outcome.meta}, levels=outcome.levels)
 
     def close(self) -> None:
         """Stop the runner process (a later job starts it again)."""

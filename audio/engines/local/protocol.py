@@ -54,6 +54,7 @@ class Event:
     percent: int = 0
     stems: dict | None = None
     meta: dict | None = None
+    levels: dict | None = None
     message: str = ""
     code: str = ""
 
@@ -75,8 +76,9 @@ def progress_event(request_id: str, percent: int) -> dict:
     return {"type": PROGRESS, "id": request_id, "percent": int(percent)}
 
 
-def result_event(request_id: str, stems: dict[str, str], meta: dict) -> dict:
-    return {"type": RESULT, "id": request_id, "stems": stems, "meta": meta}
+def result_event(request_id: str, stems: dict[str, str], meta: dict, levels: dict | None = None) -> dict:
+    event = {"type": RESULT, "id": request_id, "stems": stems, "meta": meta}
+    return event if levels is None else {**event, "levels": levels}
 
 
 def error_event(request_id: str, message: str, code: str) -> dict:
@@ -131,7 +133,10 @@ def parse_event(line: bytes | str) -> Event:
         stems = _require(message, "stems", dict)
         if not stems or not all(isinstance(v, str) for v in stems.values()):
             raise ProtocolViolation("result stems must map names to paths")
-        return Event(RESULT, message["id"], stems=stems, meta=_require(message, "meta", dict))
+        levels = message.get("levels")
+        if levels is not None and not isinstance(levels, dict):
+            raise ProtocolViolation("field 'levels' must be dict")
+        return Event(RESULT, message["id"], stems=stems, meta=_require(message, "meta", dict), levels=levels)
     if kind == ERROR:
         return Event(
             ERROR,

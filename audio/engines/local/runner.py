@@ -33,6 +33,7 @@ from audio.engines.local.models import ModelCache
 
 logger = logging.getLogger("audio.engines.local.runner")
 EXIT_GRACE_SECONDS = 5.0
+KEEPALIVE_SECONDS = 30.0
 
 
 class RunnerServer:
@@ -88,16 +89,19 @@ class RunnerServer:
     def handle(self, request: protocol.SeparateRequest) -> None:
         with self._cancels_lock:
             cancelled = self._cancels[request.id]
-        last = [-1]
+        last = [-1, 0.0]  # percent sent, when
 
         def report(percent: int) -> None:
-            if percent > last[0]:
-                last[0] = percent
-                self.send(protocol.progress_event(request.id, percent))
+            """Send a rising percent, or the same one again once KEEPALIVE_SECONDS passed:
+            a long stretch within one percent is never taken for a stall."""
+            now = time.monotonic()
+            if percent > last[0] or now - last[1] >= KEEPALIVE_SECONDS:
+                last[:] = [max(percent, last[0]), now]
+                self.send(protocol.progress_event(request.id, last[0]))
 
         try:
             report(0)  # accepted: the supervisor's stall timer starts here
-            stems, meta = self.run_job(request, report, cancelled)
+            stems, meta, levels = self.run_job(request, report, cancelled)
         except EngineError as exc:
             logger.info("request %s failed: %s", request.id, exc.message)
             self.send(protocol.error_event(request.id, exc.message, exc.code))
@@ -105,14 +109,14 @@ class RunnerServer:
             logger.exception("request %s crashed", request.id)
             self.send(protocol.error_event(request.id, f"The separation failed: {exc}", "engine_error"))
         else:
-            self.send(protocol.result_event(request.id, stems, meta))
+            self.send(protocol.result_event(request.id, stems, meta, levels))
         finally:
             with self._cancels_lock:
                 self._cancels.pop(request.id, None)
             allocator.release_free_memory()
 
-    def run_job(self, request: protocol.SeparateRequest, report, cancelled: threading.Event) -> tuple[dict, dict]:
-        """One accepted request: stem name -> path, and the result meta."""
+    def run_job(self, request: protocol.SeparateRequest, report, cancelled: threading.Event) -> tuple[dict, dict, dict]:
+        """One accepted request: stem name -> path, the result meta and the levels."""
         return JobRun(request, self.cache, report, cancelled).run()
 
 

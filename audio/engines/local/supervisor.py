@@ -2,7 +2,8 @@
 
 Timeout rule: a job fails with EngineTimeout when, after the runner's first
 event for it (sent as soon as it reads the request), no event comes for
-``timeout`` seconds (a stall), or when the whole job, runner start included,
+``max(timeout, 2 % of the job's expected time)`` (a stall, see stall_timeout; a
+working runner repeats its percent at least every 30 s), or when the whole job, runner start included,
 exceeds ``max(timeout, input seconds x model cost x SAFETY_FACTOR)`` (see
 job_deadline), so a long track that keeps making progress is not cut off at
 ``timeout`` and a slow runner start on a busy machine is not taken for a stall.
@@ -34,6 +35,7 @@ from audio.engines.local.process import END_OF_OUTPUT, NO_LINE, RunnerConfig, Ru
 logger = logging.getLogger(__name__)
 
 SAFETY_FACTOR = 3.0
+STALL_PERCENTS = 2.0
 # Then the runner is killed: cancel always lands within 2 s. The runner checks for a
 # cancel between layers; the longest step without one, the inverse STFT closing a
 # 40 s HDemucs segment (mdx_extra), takes about a second on a 2-core machine.
@@ -51,10 +53,18 @@ def job_deadline(timeout: float, input_seconds: float | None, model: str) -> flo
     return max(timeout, expected)
 
 
+def stall_timeout(timeout: float, input_seconds: float | None, model: str) -> float:
+    """Seconds a job may go without any event: at least ``timeout``, and at least
+    STALL_PERCENTS of the job's expected time on one thread (one percent of a
+    three-hour htdemucs job is about 4 minutes there)."""
+    return max(timeout, (input_seconds or 0.0) * MODEL_COST[model] * STALL_PERCENTS / 100)
+
+
 @dataclass(frozen=True)
 class RunnerOutcome:
     stems: dict[str, Path]
     meta: dict
+    levels: dict | None = None
 
 
 class ProgressSteps:
@@ -114,9 +124,12 @@ class RunnerSupervisor:
             steps = ProgressSteps(progress)
             try:
                 steps.advance(0)
-                deadline = job_deadline(self.timeout, input_seconds, request.model)
-                event = self._exchange(request, steps, cancel, deadline)
-                outcome = RunnerOutcome(_checked_stems(event, request), event.meta or {})
+                limits = (
+                    stall_timeout(self.timeout, input_seconds, request.model),
+                    job_deadline(self.timeout, input_seconds, request.model),
+                )
+                event = self._exchange(request, steps, cancel, limits)
+                outcome = RunnerOutcome(_checked_stems(event, request), event.meta or {}, event.levels)
                 steps.finish()
             except BaseException:
                 _remove_new_entries(output_dir, before)
@@ -142,13 +155,17 @@ class RunnerSupervisor:
         return self._process
 
     def _exchange(
-        self, request: protocol.SeparateRequest, steps: ProgressSteps, cancel: threading.Event, deadline: float
+        self,
+        request: protocol.SeparateRequest,
+        steps: ProgressSteps,
+        cancel: threading.Event,
+        limits: tuple[float, float],
     ) -> protocol.Event:
         process = self._ensure_process()
         settled = False
         try:
             process.send(protocol.separate_message(request))
-            event = self._await_terminal(process, request, steps, cancel, deadline)
+            event = self._await_terminal(process, request, steps, cancel, limits)
             settled = True
         finally:
             if not settled:  # mid-job failure: the runner's state is unknown
@@ -165,9 +182,10 @@ class RunnerSupervisor:
         request: protocol.SeparateRequest,
         steps: ProgressSteps,
         cancel: threading.Event,
-        deadline: float,
+        limits: tuple[float, float],
     ) -> protocol.Event:
-        """Read events until the job's result or error; enforce timeouts and cancel."""
+        """Read events until the job's result or error; enforce the (stall, deadline) timeouts and cancel."""
+        stall, deadline = limits
         started = time.monotonic()
         last_event: float | None = None
         cancel_sent_at: float | None = None
@@ -192,8 +210,8 @@ class RunnerSupervisor:
                     cancel_sent_at = now
                 elif now - cancel_sent_at > CANCEL_GRACE_SECONDS:
                     raise EngineCancelled("The separation was cancelled.")
-            elif last_event is not None and now - last_event > self.timeout:
-                raise EngineTimeout(f"The separation made no progress for {self.timeout:.0f} s and was stopped.")
+            elif last_event is not None and now - last_event > stall:
+                raise EngineTimeout(f"The separation made no progress for {stall:.0f} s and was stopped.")
             elif now - started > deadline:
                 raise EngineTimeout(f"The separation took longer than {deadline:.0f} s and was stopped.")
 

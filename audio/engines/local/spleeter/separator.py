@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import torch
 from torch import nn
 from torch.nn import functional
+
+from audio.engines.local.window import MixStats, TensorWindow, Window
 
 from .unet import SpleeterUNet
 from .weights import INSTRUMENTS, load_weights
@@ -36,14 +38,6 @@ T_FRAMES = 512  # frames per net input block
 EPSILON = 1e-10  # keeps the soft masks finite (0.5 each) on silence
 
 Progress = Callable[[float], None]
-
-
-def _zero_padded_slice(mix: torch.Tensor, start: int, stop: int) -> torch.Tensor:
-    """mix[:, start:stop], zeros where the range runs outside the signal."""
-    inside = mix[:, max(start, 0) : max(min(stop, mix.shape[1]), 0)]
-    before = min(max(-start, 0), stop - start)
-    after = stop - start - before - inside.shape[1]
-    return functional.pad(inside, (before, after))
 
 
 def overlap_add(frames: torch.Tensor) -> torch.Tensor:
@@ -102,7 +96,7 @@ class SpleeterSeparator:
         return cls(nets, version=weights.origin, device=device)
 
     def separate(self, mix: torch.Tensor, progress: Progress | None = None) -> dict[str, torch.Tensor]:
-        """Split a float32 (2, n) mix at 44.1 kHz into (2, n) vocals and accompaniment.
+        """Split a float32 (2, n) mix in memory at 44.1 kHz into (2, n) vocals and accompaniment.
 
         ``progress`` gets non-decreasing fractions from 0.0 to 1.0.
         Raises ValueError when ``mix`` is not a finite (2, n) tensor.
@@ -111,37 +105,48 @@ class SpleeterSeparator:
             raise ValueError(f"expected a (2, n) stereo tensor, got shape {tuple(mix.shape)}")
         if not torch.isfinite(mix).all():
             raise ValueError("the mix holds NaN or infinite samples")
-        mix = mix.to(torch.float32)
-        length = mix.shape[1]
-        outputs = {name: torch.zeros(2, length) for name in INSTRUMENTS}
+        parts = list(self.stream(TensorWindow(mix.to(torch.float32)), None, progress or (lambda fraction: None)))
+        return {name: torch.cat([part[name] for _, part in parts], dim=-1) for name in INSTRUMENTS}
+
+    def stream(self, window: Window, stats: MixStats | None, progress: Progress) -> Iterator[tuple[int, dict]]:
+        """Separate the track behind ``window`` (at 44.1 kHz), yielding ``(start, {stem: (2, n)
+        samples})`` in order; ``stats`` are not needed. ``progress`` gets 0.0..1.0."""
+        length = window.length
         n_frames = 1 + length // HOP
         frames_per_segment = T_FRAMES * self.segment_blocks
         n_segments = math.ceil(n_frames / frames_per_segment)
-        report = progress or (lambda fraction: None)
-        report(0.0)
-        done = 0
-        with torch.inference_mode():
-            for index in range(n_segments):
-                first = index * frames_per_segment
-                last = min(first + frames_per_segment, n_frames)
-                self._separate_frames(mix, first, last, outputs)
-                # Frames from `last` on start at last * HOP - HALF: samples before are final.
-                ready = length if last == n_frames else min(length, last * HOP - HALF)
-                self._normalize(outputs, done, ready, n_frames)
-                done = ready
-                report((index + 1) / n_segments)
-        return outputs
+        span = frames_per_segment * HOP + N_FFT  # the samples one segment's frames reach
+        outputs = {name: torch.zeros(2, span) for name in INSTRUMENTS}
+        progress(0.0)
+        done = 0  # outputs[...][:, 0] is sample `done`
+        for index in range(n_segments):
+            window.release(done)
+            first = index * frames_per_segment
+            last = min(first + frames_per_segment, n_frames)
+            with torch.inference_mode():
+                self._separate_frames(window, first, last, outputs, done)
+            # Frames from `last` on start at last * HOP - HALF: samples before are final.
+            ready = length if last == n_frames else min(length, last * HOP - HALF)
+            self._normalize(outputs, done, ready, n_frames)
+            yield done, {name: output[:, : ready - done].clone() for name, output in outputs.items()}
+            for name, output in outputs.items():
+                outputs[name] = torch.cat([output[:, ready - done :], torch.zeros(2, ready - done)], dim=1)
+            done = ready
+            progress((index + 1) / n_segments)
 
-    def _separate_frames(self, mix: torch.Tensor, first: int, last: int, outputs: dict[str, torch.Tensor]) -> None:
-        """Overlap-add the masked frames first..last-1 of each stem into ``outputs``."""
+    def _separate_frames(
+        self, window: Window, first: int, last: int, outputs: dict[str, torch.Tensor], base: int
+    ) -> None:
+        """Overlap-add the masked frames first..last-1 of each stem into ``outputs``
+        (which start at sample ``base``)."""
         start = first * HOP - HALF
-        audio = _zero_padded_slice(mix, start, (last - 1) * HOP + HALF).to(self.device)
+        audio = window.get(start, (last - 1) * HOP + HALF).to(self.device)
         spectrum = torch.stft(audio, N_FFT, HOP, window=self.window, center=False, return_complex=True)
         for name, mask in self.masks(spectrum).items():
             frames = torch.fft.irfft(spectrum * mask, n=N_FFT, dim=1) * self.window[:, None]
             signal = overlap_add(frames).cpu()
-            lo, hi = max(start, 0), min(start + signal.shape[1], outputs[name].shape[1])
-            outputs[name][:, lo:hi] += signal[:, lo - start : hi - start]
+            lo, hi = max(start, 0), min(start + signal.shape[1], window.length)
+            outputs[name][:, lo - base : hi - base] += signal[:, lo - start : hi - start]
 
     def masks(self, spectrum: torch.Tensor, block_frames: int = T_FRAMES) -> dict[str, torch.Tensor]:
         """Soft masks (2, N_BINS, frames): est_i^2 / sum_j est_j^2 below F_BINS, 0 above.
@@ -163,7 +168,8 @@ class SpleeterSeparator:
         return masks
 
     def _normalize(self, outputs: dict[str, torch.Tensor], lo: int, hi: int, n_frames: int) -> None:
-        """Divide samples lo..hi-1 by the summed squared window of the frames covering them."""
+        """Divide samples lo..hi-1 (outputs start at lo) by the summed squared window of
+        the frames covering them."""
         if hi <= lo:
             return
         first = max(0, (lo - HALF) // HOP)
@@ -172,4 +178,4 @@ class SpleeterSeparator:
         envelope = overlap_add(squares)[0]
         offset = lo - (first * HOP - HALF)
         for output in outputs.values():
-            output[:, lo:hi] /= envelope[offset : offset + hi - lo]
+            output[:, : hi - lo] /= envelope[offset : offset + hi - lo]

@@ -48,6 +48,21 @@ def test_file_too_long(make_engine, make_request, fake_lalalai):
     assert "longer than your lalal.ai plan" in error.message
 
 
+def test_a_track_longer_than_the_plan_is_refused_before_its_upload(make_engine, make_request, fake_lalalai):
+    fake_lalalai.state.max_duration = 60  # the plan: one minute per file
+    engine = make_engine(max_seconds=60)
+    error = _failure(engine, make_request(stems="two", input_seconds=3 * 3600 + 65))
+    assert isinstance(error, EngineRejectedInput)
+    assert error.message.startswith("This track is 3 h 01 min long; lalal.ai takes files of up to 1 min 00 s")
+    assert "local engine" in error.message
+    assert fake_lalalai.calls("upload") == []  # nothing sent, no minutes spent
+    # A track within the limit goes through (the fake enforces the same limit).
+    result = engine.separate(
+        make_request(stems="two", input_seconds=2.0), progress=lambda _p: None, cancel=threading.Event()
+    )
+    assert set(result.stems) == {"vocals", "instrumental"}
+
+
 def test_file_too_big(make_engine, make_request, fake_lalalai):
     fake_lalalai.state.max_size = 1000
     error = _failure(make_engine(), make_request(stems="two"))

@@ -2,8 +2,9 @@
 
 ``python -m tests.audio.engines.local.faulty_runner`` is the product runner, except
 that when the file named by FAULT_FILE_ENV exists, the next request reads its word
-(``garbage``, ``hang``: no output and no cancel point, or ``quiet``: no output until
-cancelled), deletes the file and misbehaves accordingly.
+(``garbage``, ``hang``: no output and no cancel point, ``quiet``: no output until
+cancelled, or ``pause <seconds>``: no output for that long, then the job as usual),
+deletes the file and misbehaves accordingly.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ class FaultyRunnerServer(runner.RunnerServer):
                 time.sleep(3600)
             elif fault == "quiet":
                 cancelled.wait(3600)
+            elif fault.startswith("pause "):  # silent for that many seconds, then works normally
+                time.sleep(float(fault.split()[1]))
         return super().run_job(request, report, cancelled)
 
 

@@ -17,7 +17,9 @@ from audio.engines.base import (
     EngineTimeout,
     EngineUnavailable,
 )
-from tests.audio.engines.local.conftest import REPO_LAYOUT, faulty_runner, run
+from audio.engines.local.catalog import MODEL_COST
+from audio.engines.local.supervisor import STALL_PERCENTS, stall_timeout
+from tests.audio.engines.local.conftest import FAST_MODEL, REPO_LAYOUT, faulty_runner, run
 from tests.audio.engines.local.random_repo import build_repo
 
 
@@ -146,3 +148,24 @@ def test_runner_killed_mid_job_fails_the_job_and_is_restarted(engine, music, tmp
     assert list((tmp_path / "out").iterdir()) == []
     assert_recovers(engine, music, tmp_path)
     assert engine.supervisor.pid not in (None, pid)
+
+
+def test_silence_is_a_stall_only_past_a_share_of_the_expected_time(make_engine, music, tmp_path, fault_file):
+    """The no-progress timeout grows with the input: a long job's slow stretch is not a
+    stall, while a runner that stops answering is still stopped."""
+    engine = make_engine(timeout=2)
+    long_input = 8 * 100 / STALL_PERCENTS / MODEL_COST[FAST_MODEL]  # stall allowance: 8 s
+    # Runner started and model loaded (a long input's deadline leaves time for both).
+    run(engine, music(seconds=1.0, name="warm.wav"), tmp_path / "warm", input_seconds=long_input)
+    assert stall_timeout(2, long_input, FAST_MODEL) == pytest.approx(8)
+    fault_file.write_text("pause 4")
+    result, steps = run(engine, music(), tmp_path / "long", input_seconds=long_input)  # 4 s silent: fine
+    assert steps[-1] == 100 and result.stems
+    fault_file.write_text("pause 4")
+    with pytest.raises(EngineTimeout, match="and was stopped"):  # its 2 s stall or 2 s deadline, whichever first
+        run(engine, music(), tmp_path / "short")  # the same silence on a short input is not allowed
+    fault_file.write_text("hang")
+    started = time.monotonic()
+    with pytest.raises(EngineTimeout, match="no progress for 8 s"):
+        run(engine, music(), tmp_path / "stuck", input_seconds=long_input)
+    assert 8 <= time.monotonic() - started < 11

@@ -1,5 +1,5 @@
 from audio.engines.local.engine import threads_per_job
-from audio.engines.local.supervisor import ProgressSteps, job_deadline
+from audio.engines.local.supervisor import ProgressSteps, job_deadline, stall_timeout
 
 
 def test_progress_steps_fill_gaps_once_and_keep_100_for_finish():
@@ -26,3 +26,12 @@ def test_threads_split_the_cores_between_concurrent_jobs():
     assert threads_per_job(2, cpu_count=2) == 1
     assert threads_per_job(4, cpu_count=2) == 1
     assert threads_per_job(1, cpu_count=2) == 2
+
+
+def test_a_three_hour_htdemucs_job_gets_the_time_it_needs():
+    three_hours = 3 * 3600
+    # htdemucs runs at about 0.3 x real time on this 2-core machine with both cores,
+    # about 0.6 with one (two jobs at once): 1.8 hours, 1% of it about a minute.
+    assert job_deadline(300, three_hours, "htdemucs") > 3 * three_hours * 0.6
+    assert stall_timeout(300, three_hours, "htdemucs") > 3 * three_hours * 0.6 / 100
+    assert stall_timeout(300, 60, "htdemucs") == 300  # a short job keeps the configured timeout
