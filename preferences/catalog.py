@@ -14,6 +14,9 @@ from audio.engines.base import OUTPUT_FORMATS, STEMS_ALL, STEMS_LABELS, Engine, 
 from audio.engines.registry import all_engines
 from audio.finishing import CEILING_DBFS, SAMPLE_RATES
 
+# The settings' sample rates are choices like every preference's: strings (the jobs API takes numbers).
+SAMPLE_RATE_CHOICES = tuple((str(rate), f"{rate / 1000:g} kHz") for rate in SAMPLE_RATES)
+
 
 def common_preferences() -> tuple[Preference, ...]:
     engines = all_engines()
@@ -38,7 +41,7 @@ def common_preferences() -> tuple[Preference, ...]:
             "Sample rate",
             "choice",
             default=str(SAMPLE_RATES[0]),
-            choices=tuple((str(rate), f"{rate / 1000:g} kHz") for rate in SAMPLE_RATES),
+            choices=SAMPLE_RATE_CHOICES,
             help="The stems' sample rate, whatever the engine or the original used.",
         ),
         Preference(

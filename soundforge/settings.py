@@ -240,6 +240,8 @@ SPECTACULAR_SETTINGS = {
         "EngineEnum": "audio.engines.registry.ENGINE_NAMES",
         "StemsModeEnum": "audio.engines.base.STEMS_MODES",
         "OutputFormatEnum": "audio.engines.base.OUTPUT_FORMATS",
+        "SampleRateEnum": "jobs.api.serializers.SAMPLE_RATE_CHOICES",
+        "SampleRateSettingEnum": "preferences.catalog.SAMPLE_RATE_CHOICES",
     },
 }
 

@@ -17,6 +17,8 @@ from jobs.preview import PREVIEW_SECONDS
 from jobs.services import BATCH_MAX_TRACKS
 from preferences.services import separation_defaults
 
+SAMPLE_RATE_CHOICES = [(rate, f"{rate} Hz") for rate in SAMPLE_RATES]  # named in the schema (settings)
+
 
 class StemSerializer(serializers.Serializer):
     id = serializers.UUIDField()
@@ -36,7 +38,7 @@ class JobSerializer(serializers.Serializer):
     stems_mode = serializers.ChoiceField(choices=STEMS_MODES)
     output_format = serializers.ChoiceField(choices=OUTPUT_FORMATS)
     preview = serializers.BooleanField()
-    sample_rate = serializers.ChoiceField(choices=list(SAMPLE_RATES), help_text="The stems' sample rate in Hz.")
+    sample_rate = serializers.ChoiceField(choices=SAMPLE_RATE_CHOICES, help_text="The stems' sample rate in Hz.")
     normalise = serializers.BooleanField(help_text="Whether the stems were normalised loudness-safe.")
     options = serializers.DictField(help_text="Engine options (lalal.ai: dereverb, extraction_level, stems).")
     status = serializers.ChoiceField(choices=JobStatus.values)
@@ -84,7 +86,7 @@ class JobChoicesSerializer(serializers.Serializer):
         required=False, default=False, help_text=f"Separate a {PREVIEW_SECONDS:g} s excerpt only."
     )
     sample_rate = serializers.ChoiceField(
-        choices=list(SAMPLE_RATES), required=False, help_text="The stems' sample rate in Hz."
+        choices=SAMPLE_RATE_CHOICES, required=False, help_text="The stems' sample rate in Hz."
     )
     normalise = serializers.BooleanField(
         required=False,
