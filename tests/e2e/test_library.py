@@ -26,7 +26,11 @@ def test_upload_through_the_file_picker_shows_the_card(page, tmp_path):
     assert card.locator(".artist").inner_text() == "The Fixtures"
     assert card.locator(".duration").inner_text() == "1:35"
     assert page.locator(".upload-item.done .status").inner_text() == "added"
-    assert card.locator("img.cover").evaluate("img => img.complete && img.naturalWidth") == 64
+    cover = card.locator("img.cover")
+    cover.evaluate(
+        "img => img.complete || new Promise((loaded) => img.addEventListener('load', loaded, { once: true }))"
+    )
+    assert cover.evaluate("img => img.naturalWidth") == 64
     page.reload()  # it is stored, not only drawn
     assert page.locator(".card .title").all_inner_texts() == ["Sunset Test"]
     assert page.console_errors == []
