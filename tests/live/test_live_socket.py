@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import requests
 import torch
-from websockets.exceptions import InvalidStatus
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
 from audio.engines.local.spleeter.separator import SpleeterSeparator
@@ -44,9 +44,20 @@ def opened(app, first: dict | None = None, headers: dict | None = None):
 def refusal(socket) -> tuple[dict, int, str]:
     """The error message, close code and reason of a socket the server refuses."""
     message = json.loads(socket.recv(timeout=30))
-    with pytest.raises(Exception):  # noqa: B017, PT011  (the server closes: websockets raises ConnectionClosed)
+    with pytest.raises(ConnectionClosed):
         socket.recv(timeout=30)
     return message, socket.close_code, socket.close_reason
+
+
+def closing_error(socket, timeout: float = 30) -> tuple[dict, int]:
+    """The error a stream ends with (its output and stats before it passed over), and the close code."""
+    while True:
+        message = socket.recv(timeout=timeout)
+        if isinstance(message, str) and json.loads(message)["type"] == "error":
+            break
+    with pytest.raises(ConnectionClosed):
+        socket.recv(timeout=10)
+    return json.loads(message), socket.close_code
 
 
 def ready(socket) -> dict:
@@ -153,15 +164,9 @@ def test_a_stream_that_stops_sending_is_closed(server, alice):
         ready(socket)
         socket.send(bytes(4 * 1024))
         began = time.monotonic()
-        while True:
-            message = socket.recv(timeout=30)
-            if isinstance(message, str) and json.loads(message)["type"] == "error":
-                break
+        message, code = closing_error(socket)
         assert 2.5 <= time.monotonic() - began <= 6
-        assert "without a message" in json.loads(message)["detail"]
-        with pytest.raises(Exception):  # noqa: B017, PT011
-            socket.recv(timeout=10)
-        assert socket.close_code == 4408
+        assert "without a message" in message["detail"] and code == 4408
 
 
 def test_mono_comes_back_mono(server, alice):
@@ -184,13 +189,8 @@ def test_a_password_change_closes_the_users_streams(server):
             headers={"X-CSRFToken": dave.cookies["csrftoken"], "Referer": server.url},
         )
         assert answer.status_code == 200
-        while True:
-            message = json.loads(socket.recv(timeout=30))
-            if message["type"] == "error":
-                break
-        with pytest.raises(Exception):  # noqa: B017, PT011
-            socket.recv(timeout=10)
-        assert socket.close_code == 4401 and "log in again" in message["detail"]
+        message, code = closing_error(socket)
+        assert code == 4401 and "log in again" in message["detail"]
 
 
 def test_the_live_page_is_for_signed_in_users_and_offers_every_latency(server, alice):
@@ -212,14 +212,8 @@ def test_a_stream_longer_than_the_limit_is_closed_4413(server, alice):
             socket.send(block)
             sent += protocol.MAX_FRAMES
         socket.send(block)
-        while True:
-            message = socket.recv(timeout=60)
-            if isinstance(message, str) and json.loads(message)["type"] == "error":
-                break
-        assert "may last 20 s" in json.loads(message)["detail"]
-        with pytest.raises(Exception):  # noqa: B017, PT011
-            socket.recv(timeout=10)
-        assert socket.close_code == 4413
+        message, code = closing_error(socket, timeout=60)
+        assert "may last 20 s" in message["detail"] and code == 4413
 
 
 def web_children(app) -> list[int]:
@@ -235,14 +229,8 @@ def test_dead_model_processes_end_their_streams_1011_and_the_next_stream_starts_
         for pid in killed:
             os.kill(pid, signal.SIGKILL)
         socket.send(bytes(4 * 1024))
-        while True:
-            message = socket.recv(timeout=30)
-            if isinstance(message, str) and json.loads(message)["type"] == "error":
-                break
-        assert "start the stream again" in json.loads(message)["detail"]
-        with pytest.raises(Exception):  # noqa: B017, PT011
-            socket.recv(timeout=10)
-        assert socket.close_code == 1011
+        message, code = closing_error(socket)
+        assert "start the stream again" in message["detail"] and code == 1011
     t = np.arange(44100) / 44100
     tone = (0.3 * np.sin(2 * np.pi * 440 * t))[None, :].repeat(2, axis=0).astype(np.float32)
     result = stream(socket_url(server), [tone], token=alice.token)
@@ -254,6 +242,6 @@ def test_a_message_over_128_kib_is_not_read(server):
     """Bounded before anyone is authenticated: the web server closes with 1009 (message too big)."""
     with opened(server) as socket:
         socket.send(bytes(129 * 1024))
-        with pytest.raises(Exception):  # noqa: B017, PT011
+        with pytest.raises(ConnectionClosed):
             socket.recv(timeout=10)
         assert socket.close_code == 1009
