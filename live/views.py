@@ -5,7 +5,9 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from live.separator import SETTINGS, setting_for
+from live.separator import SETTINGS, STEMS, setting_for
+
+STEM_LABELS = {"vocals": "Vocals", "accompaniment": "Instrumental"}
 
 
 @require_GET
@@ -17,5 +19,7 @@ def live_page(request: HttpRequest) -> HttpResponse:
         "tracks_url": reverse("api-tracks"),
         "latencies": latencies,
         "default_latency": math.ceil(setting_for(None).latency_ms),
+        "stems": list(STEMS),
     }
-    return render(request, "live/live.html", {"page_data": page_data, "latencies": latencies})
+    stems = [(stem, STEM_LABELS[stem]) for stem in STEMS]
+    return render(request, "live/live.html", {"page_data": page_data, "latencies": latencies, "stems": stems})

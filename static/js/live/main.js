@@ -2,12 +2,13 @@
 // pace (live-capture), the stems come back into a jitter buffer (live-player), and each
 // stem has a fader, a mute and a meter. window.live exposes levels for the browser tests.
 import { getJson } from "../lib/api.js";
+import { readJson } from "../lib/dom.js";
 import { LiveStream } from "./stream.js";
 
-const STEMS = ["vocals", "accompaniment"];
 const SAMPLE_RATE = 44100;
 const JITTER_SECONDS = 0.15;
-const data = JSON.parse(document.getElementById("live-data").textContent);
+const data = readJson("live-data");
+const STEMS = data.stems; // the order of the wire protocol's stem index
 const $ = (selector) => document.querySelector(selector);
 const status = $("#live-status");
 let session = null;
