@@ -13,11 +13,10 @@ from audio import selectors as audio_selectors
 from audio import services as audio_services
 from audio.decoding import AudioRejected
 from audio.http.errors import error_body
-from audio.http.files import ranged_file_response
+from audio.http.files import download_response
 from audio.http.streaming import iterate_in_thread
 from audio.http.throttling import UPLOAD, throttled
 from audio.http.zipstream import zip_stream
-from audio.storage import uploads_path
 from jobs import downloads, selectors, stems, storage
 from jobs.forms import LibraryFilterForm
 from jobs.pages import library_data, separate_form
@@ -109,13 +108,13 @@ def track_delete(request: HttpRequest, track_id) -> HttpResponse:
 @require_safe
 def stem_file(request: HttpRequest, job_id, file_name: str) -> HttpResponse:
     stem = selectors.stem_by_file(owner=request.user, job_id=job_id, file_name=file_name)
-    return ranged_file_response(request, uploads_path(stem.file_path))
+    return download_response(request, stem.file_path)
 
 
 @require_safe
 def stem_export(request: HttpRequest, stem_id) -> HttpResponse:
     stem = selectors.stem_get(owner=request.user, stem_id=stem_id)
-    return ranged_file_response(request, uploads_path(stem.file_path), download_name=downloads.stem_download_name(stem))
+    return download_response(request, stem.file_path, download_name=downloads.stem_download_name(stem))
 
 
 @require_safe

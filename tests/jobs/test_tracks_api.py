@@ -9,12 +9,12 @@ def upload(api, path):
         return api.post("/api/tracks/", {"file": handle}, format="multipart")
 
 
-def test_upload_list_detail_and_delete(api, tmp_path, uploads_dir, django_capture_on_commit_callbacks):
+def test_upload_list_detail_and_delete(api, tmp_path, stored, django_capture_on_commit_callbacks):
     created = upload(api, write_wav(tmp_path / "Song One.wav", frames=44100))
     assert created.status_code == 201
     track = created.json()
     assert track["title"] == "Song One" and track["duration_seconds"] == 1.0 and track["channels"] == 2
-    assert (uploads_dir / "tracks" / track["id"] / "original.wav").is_file()
+    assert stored.exists(f"tracks/{track['id']}/original.wav")
     assert api.get(track["original_url"]).status_code == 200
 
     assert [t["id"] for t in api.get("/api/tracks/").json()["results"]] == [track["id"]]
@@ -22,7 +22,7 @@ def test_upload_list_detail_and_delete(api, tmp_path, uploads_dir, django_captur
 
     with django_capture_on_commit_callbacks(execute=True):
         assert api.delete(f"/api/tracks/{track['id']}/").status_code == 204
-    assert not (uploads_dir / "tracks" / track["id"]).exists()
+    assert stored.names(f"tracks/{track['id']}") == []
     assert api.get(f"/api/tracks/{track['id']}/").status_code == 404
 
 
