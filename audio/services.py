@@ -99,7 +99,9 @@ def _store(*, owner: AbstractBaseUser, upload: TemporaryUploadedFile, info: Audi
         remove_folder(track.folder)
         # The same file raced in from a parallel upload: that one wins.
         return Track.objects.get(owner=owner, content_sha256=upload.sha256)
-    except BaseException:
+    except BaseException as exc:
+        if isinstance(exc, StorageFailed):
+            logger.error("Upload of %s for user %s not stored: %s", track.id, owner.pk, exc)
         remove_folder(track.folder)
         raise
     logger.info("Stored track %s (%s, %.1f s) for user %s", track.id, track.extension, track.duration_seconds, owner.pk)

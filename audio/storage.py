@@ -36,7 +36,10 @@ class OutsideUploads(ValueError):
 
 
 class StorageFailed(Exception):
-    """The storage did not take or give a file (the bucket refused it, or could not be reached)."""
+    """The storage did not take or give a file (the bucket refused it, or could not be reached);
+    the exception's text is for the log, ``message`` for the user."""
+
+    message = "The file storage is not answering right now; try again in a moment."
 
 
 def files() -> Storage:

@@ -17,6 +17,7 @@ from audio.http.files import download_response
 from audio.http.streaming import iterate_in_thread
 from audio.http.throttling import UPLOAD, throttled
 from audio.http.zipstream import zip_stream
+from audio.storage import StorageFailed
 from jobs import downloads, selectors, stems, storage
 from jobs.forms import LibraryFilterForm
 from jobs.pages import library_data, separate_form
@@ -56,13 +57,14 @@ def track_upload(request: HttpRequest) -> HttpResponse:
     """Take one or many files from the `file` field; report each one's fate."""
     uploads = request.FILES.getlist("file")
     errors = dict(getattr(request, "upload_rejections", []))
-    accepted, too_large = [], bool(errors)
+    accepted, too_large, unavailable = [], bool(errors), False
     for upload in uploads:
         try:
             track, created = storage.track_add(owner=request.user, upload=upload)
-        except (AudioRejected, audio_services.NoRoom) as exc:
+        except (AudioRejected, audio_services.NoRoom, StorageFailed) as exc:
             errors[audio_services.display_name(upload.name)] = exc.message
             too_large |= isinstance(exc, audio_services.NoRoom)
+            unavailable |= isinstance(exc, StorageFailed)
             continue
         accepted.append(
             {
@@ -74,7 +76,7 @@ def track_upload(request: HttpRequest) -> HttpResponse:
         )
     if not uploads and not errors:
         errors[""] = "Choose at least one audio file to upload."
-    status = 200 if accepted else (413 if too_large else 400)
+    status = 200 if accepted else (413 if too_large else 503 if unavailable else 400)
     if _wants_json(request):
         body = {"tracks": accepted}
         if errors:
