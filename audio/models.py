@@ -10,7 +10,7 @@ from audio.keys import camelot
 class Track(models.Model):
     """An uploaded original in a user's library.
 
-    Its files live in ``tracks/<id>/`` under UPLOADS_DIR: ``original.<extension>``
+    Its files are stored as ``tracks/<id>/`` (audio.storage): ``original.<extension>``
     and, when the file carried art, ``cover.<ext>``.
     """
 

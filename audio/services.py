@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import unicodedata
 import uuid
 from pathlib import Path
@@ -21,7 +20,7 @@ from audio import analysis
 from audio.covers import cover_inspect
 from audio.decoding import AudioInfo, inspect_audio
 from audio.models import Track
-from audio.storage import remove_folder, uploads_path
+from audio.storage import StorageFailed, bytes_put, file_put, files, local_copy, remove_folder
 
 logger = logging.getLogger(__name__)
 ANALYSE_TASK = "audio.analyse_track"
@@ -88,19 +87,21 @@ def _store(*, owner: AbstractBaseUser, upload: TemporaryUploadedFile, info: Audi
     if info.cover:
         track.cover_path = f"{track.folder}/cover.{COVER_EXTENSIONS[info.cover_mime]}"
         track.cover_mime = info.cover_mime
-    folder = uploads_path(track.folder)
     try:
+        # The files first, outside the transaction: into a bucket they take a while. Should the
+        # row not follow, they go again (or, the process killed, the orphan sweep takes them).
+        file_put(name=track.file_path, source=Path(upload.temporary_file_path()))
+        if info.cover:
+            bytes_put(name=track.cover_path, data=info.cover)
         with transaction.atomic():
             track.save()
-            folder.mkdir(parents=True)
-            os.replace(upload.temporary_file_path(), uploads_path(track.file_path))
-            if info.cover:
-                uploads_path(track.cover_path).write_bytes(info.cover)
     except IntegrityError:
         remove_folder(track.folder)
         # The same file raced in from a parallel upload: that one wins.
         return Track.objects.get(owner=owner, content_sha256=upload.sha256)
-    except BaseException:
+    except BaseException as exc:
+        if isinstance(exc, StorageFailed):
+            logger.error("Upload of %s for user %s not stored: %s", track.id, owner.pk, exc)
         remove_folder(track.folder)
         raise
     logger.info("Stored track %s (%s, %.1f s) for user %s", track.id, track.extension, track.duration_seconds, owner.pk)
@@ -166,10 +167,10 @@ def track_cover_set(*, track: Track, data: bytes | None) -> Track:
         # A new name for each picture: cover URLs change with it (Track.cover_version).
         track.cover_path = f"{track.folder}/cover-{uuid.uuid4().hex[:8]}.{COVER_EXTENSIONS[mime]}"
         track.cover_mime = mime
-        uploads_path(track.cover_path).write_bytes(data)
+        bytes_put(name=track.cover_path, data=data)
     track.save(update_fields=["cover_path", "cover_mime"])
     if old:
-        uploads_path(old).unlink(missing_ok=True)
+        files().delete(old)
     logger.info("Track %s cover %s", track.id, "replaced" if data is not None else "removed")
     return track
 
@@ -208,8 +209,9 @@ def track_analyse(*, track_id) -> None:
     if track is None:
         return
     try:
-        found = analysis.analyse(uploads_path(track.file_path), duration=track.duration_seconds)
-    except (FFmpegError, OSError):
+        with local_copy(track.file_path) as original:
+            found = analysis.analyse(original, duration=track.duration_seconds)
+    except (FFmpegError, OSError, StorageFailed):
         logger.exception("Could not analyse track %s", track.id)
         found = analysis.Analysis(bpm=None, key=None)
     Track.objects.filter(pk=track.pk, analysed_at__isnull=True).update(

@@ -5,8 +5,7 @@ from django.views.decorators.http import require_safe
 
 from audio import selectors
 from audio.covers import placeholder_svg
-from audio.http.files import ranged_file_response
-from audio.storage import uploads_path
+from audio.http.files import download_response, ranged_file_response
 
 
 @require_safe
@@ -15,7 +14,7 @@ def track_cover(request: HttpRequest, track_id) -> HttpResponse:
     if not track.cover_path:
         response = HttpResponse(placeholder_svg(track.title), content_type="image/svg+xml")
     else:
-        response = ranged_file_response(request, uploads_path(track.cover_path), content_type=track.cover_mime)
+        response = ranged_file_response(request, track.cover_path, content_type=track.cover_mime)
     response["Cache-Control"] = "private, max-age=86400"
     return response
 
@@ -23,4 +22,4 @@ def track_cover(request: HttpRequest, track_id) -> HttpResponse:
 @require_safe
 def track_original(request: HttpRequest, track_id) -> HttpResponse:
     track = selectors.track_get(owner=request.user, track_id=track_id)
-    return ranged_file_response(request, uploads_path(track.file_path))
+    return download_response(request, track.file_path)

@@ -13,6 +13,7 @@ below SILENT_DBFS is reported as silent (its relative loudness is None).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from pathlib import Path
@@ -22,7 +23,7 @@ import numpy as np
 
 from audio.engines.levels import PEAK_BINS, Levels, level_dbfs
 from audio.pcm import read_blocks, read_together, sample_rate
-from audio.storage import uploads_path
+from audio.storage import StorageFailed, bytes_get, bytes_put, local_copy
 
 logger = logging.getLogger(__name__)
 
@@ -106,11 +107,11 @@ def _rounded(value: float | None) -> float | None:
 
 
 def waveforms_store(*, target: str, original: Path, stems: dict[str, Path], levels: dict | None = None) -> dict:
-    """Write the waveforms of ``original`` and ``stems`` to ``target`` (relative to
-    UPLOADS_DIR): from ``levels`` when the engine measured them on the way, else
-    decoded from the files.
+    """Store the waveforms of the local files ``original`` and ``stems`` as ``target``: from
+    ``levels`` when the engine measured them on the way, else decoded from the files.
 
-    Raises WaveformsUnavailable when a file cannot be read or decoded.
+    Raises WaveformsUnavailable when a file cannot be read or decoded, StorageFailed when the
+    document cannot be stored.
     """
     document = None
     if levels is not None:
@@ -122,21 +123,27 @@ def waveforms_store(*, target: str, original: Path, stems: dict[str, Path], leve
         document = document or waveforms_compute(original=original, stems=stems)
     except (av.FFmpegError, OSError, ValueError, IndexError) as exc:
         raise WaveformsUnavailable(f"Cannot draw the waveforms for {target}: {exc}") from exc
-    path = uploads_path(target)
-    partial = path.with_name(f".{path.name}.partial")
-    partial.write_text(json.dumps(document, separators=(",", ":")))
-    partial.replace(path)
+    bytes_put(name=target, data=json.dumps(document, separators=(",", ":")).encode())
     logger.info("Stored waveforms %s (%d stems)", target, len(stems))
     return document
 
 
-def waveforms_load(*, target: str, original: Path, stems: dict[str, Path]) -> dict:
-    """The waveforms stored at ``target``; computed and stored now if missing or outdated."""
-    path = uploads_path(target)
+def waveforms_load(*, target: str, original: str, stems: dict[str, str]) -> dict:
+    """The waveforms stored as ``target``; computed from the stored files ``original`` and
+    ``stems`` (stem -> stored name) and stored now if missing or outdated.
+
+    Raises WaveformsUnavailable when a file cannot be fetched or decoded.
+    """
     try:
-        document = json.loads(path.read_text())
+        document = json.loads(bytes_get(target))
     except (OSError, ValueError):
         document = None
     if document and document.get("version") == FORMAT_VERSION and set(document["stems"]) == set(stems):
         return document
-    return waveforms_store(target=target, original=original, stems=stems)
+    try:
+        with contextlib.ExitStack() as copies:
+            local = {name: copies.enter_context(local_copy(stored)) for name, stored in stems.items()}
+            source = copies.enter_context(local_copy(original))
+            return waveforms_store(target=target, original=source, stems=local)
+    except StorageFailed as exc:
+        raise WaveformsUnavailable(f"Cannot draw the waveforms for {target}: {exc}") from exc

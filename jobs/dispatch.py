@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
+from audio.engines.registry import get_engine
 from jobs.models import JobStatus, ProcessingJob
 
 logger = logging.getLogger(__name__)
@@ -36,10 +37,16 @@ class JobQueueUnavailable(Exception):
         self.message = message
 
 
+def job_queue(engine: str) -> str:
+    """The queue of a job on ``engine``: one for separations here, one for those of a cloud service."""
+    return settings.JOB_QUEUES["remote" if get_engine(engine).remote else "local"]
+
+
 def job_send(*, job: ProcessingJob) -> None:
-    """Hand the job's task to the broker and record when. Raises JobQueueUnavailable."""
+    """Hand the job's task to the broker, on its engine's queue, and record when. Raises
+    JobQueueUnavailable."""
     try:
-        current_app.send_task(RUN_TASK, args=[str(job.id)], task_id=job.celery_task_id)
+        current_app.send_task(RUN_TASK, args=[str(job.id)], task_id=job.celery_task_id, queue=job_queue(job.engine))
     except OperationalError as exc:  # kombu's word for "the broker cannot be reached"
         logger.warning("The broker did not take job %s: %s", job.id, exc)
         raise JobQueueUnavailable() from exc

@@ -7,13 +7,10 @@ piece of its id: two separations of one track never share a name.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from django.utils.text import slugify
 
 from audio.engines.base import STEMS_TWO
 from audio.models import Track
-from audio.storage import uploads_path
 from jobs.models import ProcessingJob, Stem
 
 MAX_NAME = 80  # characters of artist and title kept in a file name
@@ -40,8 +37,8 @@ def stem_download_name(stem: Stem) -> str:
     return f"{job_slug(stem.job)}-{stem.stem_type}.{stem.format}"
 
 
-def zip_entries(*, job: ProcessingJob, stems: list[Stem]) -> tuple[str, list[tuple[str, Path]]]:
-    """The ZIP's file name and its (name in the archive, file on disk) pairs: a folder named
+def zip_entries(*, job: ProcessingJob, stems: list[Stem]) -> tuple[str, list[tuple[str, str]]]:
+    """The ZIP's file name and its (name in the archive, stored name) pairs: a folder named
     like the archive holding ``<stem>.<format>`` files."""
     base = job_slug(job)
-    return f"{base}.zip", [(f"{base}/{stem.file_name}", uploads_path(stem.file_path)) for stem in stems]
+    return f"{base}.zip", [(f"{base}/{stem.file_name}", stem.file_path) for stem in stems]

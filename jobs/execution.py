@@ -1,5 +1,10 @@
 """Running one job: claim it, drive its engine in a work folder, store or clean up.
 
+The work folder is on this worker's own disk (SCRATCH_DIR): the original is fetched
+into it from the storage (read in place when the storage is this machine's folder),
+the engine and the finishing step write there, and only the finished stems are
+stored, so no other machine ever needs this one's disk.
+
 While the engine works, a watcher thread beats the job's heartbeat and checks,
 twice a second, that the job is still wanted (not cancelled, track not deleted);
 if not, it sets the engine's cancel event. It does the same when the database
@@ -23,7 +28,7 @@ from django.db import DatabaseError, close_old_connections
 from audio.engines.base import EngineCancelled, EngineError, SeparationRequest, SeparationResult
 from audio.engines.registry import get_engine
 from audio.finishing import stems_finish
-from audio.storage import uploads_path
+from audio.storage import StorageFailed, local_copy, scratch_dir
 from jobs import services
 from jobs.accounts import minutes_forget
 from jobs.models import ProcessingJob
@@ -70,10 +75,10 @@ class JobWatcher(threading.Thread):
         self.join()
 
 
-def _request(job: ProcessingJob, work_dir: Path) -> SeparationRequest:
+def _request(job: ProcessingJob, work_dir: Path, original: Path) -> SeparationRequest:
     """What the engine is asked; raises EngineAuthError when the owner's saved secret is unreadable."""
     return SeparationRequest(
-        input_path=uploads_path(job.track.file_path),
+        input_path=original,
         work_dir=work_dir,
         model=job.model,
         stems=job.stems_mode,
@@ -93,7 +98,7 @@ def job_execute(*, job_id) -> None:
         return
     cancel = threading.Event()
     watcher = JobWatcher(job, cancel, give_up_after=settings.JOB_STALE_SECONDS / 4)
-    work_dir = uploads_path(job.work_folder)
+    work_dir = scratch_dir() / job.work_folder
     work_dir.mkdir(parents=True, exist_ok=True)
     watcher.start()
     try:
@@ -108,16 +113,20 @@ def job_execute(*, job_id) -> None:
 def _run(job: ProcessingJob, work_dir: Path, cancel: threading.Event) -> None:
     request = None
     try:
-        request, facts = _request(job, work_dir), {}
-        if job.preview:
-            request, facts = preview_request(job=job, request=request, cancel=cancel)
-        result = get_engine(job.engine).separate(
-            request, progress=lambda percent: _progress(job, percent), cancel=cancel
-        )
-        _forget_minutes(job, request)  # billed now: before the completed event, whose pages ask again
-        result = _finish(job, result, facts)
-        if not services.job_complete(job=job, result=result):
-            logger.info("Job %s ended while separating; its result was dropped", job.id)
+        with local_copy(job.track.file_path, folder=work_dir / "input") as original:
+            request, facts = _request(job, work_dir, original), {}
+            if job.preview:
+                request, facts = preview_request(job=job, request=request, cancel=cancel)
+            result = get_engine(job.engine).separate(
+                request, progress=lambda percent: _progress(job, percent), cancel=cancel
+            )
+            _forget_minutes(job, request)  # billed now: before the completed event, whose pages ask again
+            result = _finish(job, result, facts)
+            if not services.job_complete(job=job, result=result, original=original):
+                logger.info("Job %s ended while separating; its result was dropped", job.id)
+    except StorageFailed as exc:
+        logger.error("Job %s: %s", job.id, exc)
+        _fail(job, "The track could not be read from storage; try the separation again.", "storage")
     except EngineCancelled:
         logger.info("Job %s stopped: cancelled, its track deleted, or no database", job.id)
     except EngineError as exc:

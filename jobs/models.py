@@ -17,7 +17,7 @@ class JobStatus(models.TextChoices):
 
 UNDER_WAY_STATUSES = (JobStatus.QUEUED, JobStatus.RUNNING)  # sent to the workers: counted by the per-user limit
 ACTIVE_STATUSES = (JobStatus.WAITING, *UNDER_WAY_STATUSES)  # not finished yet
-WORK_FOLDER_NAME = ".work-"  # + "<job id>-<attempt>", inside stems/
+WORK_FOLDER_NAME = ".work-"  # + "<job id>-<attempt>", inside the worker's SCRATCH_DIR
 FINISHED_STATUSES = (JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED)
 
 
@@ -66,14 +66,14 @@ class ProcessingJob(models.Model):
 
     @property
     def folder(self) -> str:
-        """Where its stems are stored, relative to UPLOADS_DIR."""
+        """Where its stems are stored: their names' folder in the storage (audio.storage)."""
         return f"stems/{self.id}"
 
     @property
     def work_folder(self) -> str:
-        """Where this attempt's engine writes while it runs, relative to UPLOADS_DIR: one
-        folder per attempt, so a run that lingers never shares one with the next."""
-        return f"stems/{WORK_FOLDER_NAME}{self.id}-{self.attempts}"
+        """Where this attempt's engine writes while it runs, relative to the worker's SCRATCH_DIR:
+        one folder per attempt, so a run that lingers never shares one with the next."""
+        return f"{WORK_FOLDER_NAME}{self.id}-{self.attempts}"
 
     @property
     def peaks_path(self) -> str:
@@ -95,7 +95,7 @@ class Stem(models.Model):
     format = models.CharField(max_length=8)
     duration_seconds = models.FloatField()
     size_bytes = models.BigIntegerField()
-    file_path = models.CharField(max_length=200, help_text="Relative to UPLOADS_DIR.")
+    file_path = models.CharField(max_length=200, help_text="Relative to UPLOADS_DIR.")  # its stored name
 
     class Meta:
         ordering = ["stem_type"]

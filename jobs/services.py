@@ -6,6 +6,7 @@ import logging
 import re
 import uuid
 from datetime import timedelta
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -16,11 +17,12 @@ from audio.engines.base import OUTPUT_FORMATS, STEMS_MODES, EngineError, Separat
 from audio.engines.registry import get_engine
 from audio.finishing import SAMPLE_RATES
 from audio.models import Track
+from audio.storage import StorageFailed
 from jobs import progress
 from jobs.dispatch import JobQueueUnavailable, job_send
 from jobs.models import ACTIVE_STATUSES, UNDER_WAY_STATUSES, JobStatus, ProcessingJob
 from jobs.preview import PREVIEW_SECONDS
-from jobs.stems import jobs_delete, stems_discard, stems_draw, stems_store
+from jobs.stems import jobs_delete, stems_discard, stems_draw, stems_record, stems_upload
 from jobs.storage import storage_full_message, storage_room
 from preferences.services import model_states
 
@@ -278,14 +280,30 @@ def job_set_progress(*, job: ProcessingJob, percent: int) -> None:
         progress.send_progress(job, percent)
 
 
-def job_complete(*, job: ProcessingJob, result: SeparationResult) -> bool:
-    """Store the stems and mark the job completed; False if it was cancelled or deleted meanwhile."""
-    stems_draw(job=job, files=result.stems, levels=result.levels)  # outside the transaction
+class StemsNotStored(EngineError):
+    """The storage did not take the stems (the bucket refused them or could not be reached)."""
+
+    code = "storage"
+
+
+def job_complete(*, job: ProcessingJob, result: SeparationResult, original: Path) -> bool:
+    """Store the stems (``result``'s files and the ``original`` they came from are on this
+    machine) and mark the job completed; False if it was cancelled or deleted meanwhile.
+
+    Raises StemsNotStored; nothing of the stems is kept then.
+    """
+    stems_draw(job=job, files=result.stems, original=original, levels=result.levels)  # outside the transaction
+    try:
+        stems = stems_upload(job=job, files=result.stems)
+    except StorageFailed as exc:
+        logger.error("Job %s: %s", job.id, exc)
+        stems_discard(job=job)
+        raise StemsNotStored("The separated stems could not be saved to storage; try the separation again.") from exc
     try:
         with transaction.atomic():
             locked = ProcessingJob.objects.select_for_update().filter(pk=job.pk, status=JobStatus.RUNNING).first()
             if locked is not None:
-                stems_store(job=locked, files=result.stems)
+                stems_record(stems=stems)
                 locked.status, locked.progress, locked.finished_at = JobStatus.COMPLETED, 100, timezone.now()
                 locked.result_meta = result.meta
                 locked.save(update_fields=["status", "progress", "finished_at", "result_meta"])
@@ -293,7 +311,7 @@ def job_complete(*, job: ProcessingJob, result: SeparationResult) -> bool:
         stems_discard(job=job)
         raise
     if locked is None:
-        stems_discard(job=job)  # the waveforms drawn for it
+        stems_discard(job=job)  # the stems and waveforms stored for it
         return False
     progress.send_status(locked)
     _job_ended(job)

@@ -1,10 +1,13 @@
 """Files nothing refers to any more, swept away.
 
 What leaves them: a track or user deleted from the admin (rows cascade, files do not),
-a worker killed mid-job (its work folder), a server killed mid-upload (its
-temporary file in ``incoming/``). Only what is older than ORPHAN_AGE_SECONDS goes,
-so nothing being written right now (an upload not yet committed, a stem folder
-inside its job's transaction) is ever taken.
+a storage that refused a removal, a worker killed mid-job (its work folder in its
+SCRATCH_DIR), a server killed mid-upload (its temporary file in ``incoming/``). Only
+what is older than ORPHAN_AGE_SECONDS goes, so nothing being written right now (an
+upload not yet committed, stems stored before their job's transaction) is ever taken.
+
+Each worker sweeps the storage (the folder or the bucket all machines share) and its
+own machine's folders.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from pathlib import Path
 from django.conf import settings
 
 from audio.models import Track
-from audio.storage import uploads_path
+from audio.storage import files, names_under, remove_folder
 from jobs.models import WORK_FOLDER_NAME, JobStatus, ProcessingJob
 
 logger = logging.getLogger(__name__)
@@ -31,6 +34,12 @@ def _old(path: Path, now: float) -> bool:
         return now - path.stat().st_mtime >= ORPHAN_AGE_SECONDS
     except FileNotFoundError:
         return False
+
+
+def _stored_old(folder: str, now: float) -> bool:
+    """Every file of the stored folder is older than ORPHAN_AGE_SECONDS."""
+    storage = files()
+    return all(now - storage.get_modified_time(name).timestamp() >= ORPHAN_AGE_SECONDS for name in names_under(folder))
 
 
 def _folder_id(name: str) -> uuid.UUID | None:
@@ -46,36 +55,50 @@ def _work_folder_wanted(name: str, running: dict[str, int]) -> bool:
     return attempt.isdigit() and running.get(job_id) == int(attempt)
 
 
-def _orphans(root: Path, tracks: set[str], jobs: set[str], running: dict[str, int]):
-    yield from (root / "incoming").glob("*")
-    for path in (root / "tracks").glob("*"):
-        if _folder_id(path.name) and path.name not in tracks:
-            yield path
-    for path in (root / "stems").glob("*"):
-        if path.name.startswith(WORK_FOLDER_NAME):
-            if not _work_folder_wanted(path.name, running):
-                yield path
-        elif _folder_id(path.name) and path.name not in jobs:
+def _subfolders(folder: str) -> list[str]:
+    try:
+        return files().listdir(folder)[0]
+    except FileNotFoundError:
+        return []
+
+
+def _stored_orphans(tracks: set[str], jobs: set[str]):
+    for name in _subfolders("tracks"):
+        if _folder_id(name) and name not in tracks:
+            yield f"tracks/{name}"
+    for name in _subfolders("stems"):
+        # Work folders were kept here before SCRATCH_DIR; none is in use any more.
+        if name.startswith(WORK_FOLDER_NAME) or (_folder_id(name) and name not in jobs):
+            yield f"stems/{name}"
+
+
+def _local_orphans(running: dict[str, int]):
+    yield from Path(settings.FILE_UPLOAD_TEMP_DIR).glob("*")
+    for path in Path(settings.SCRATCH_DIR).glob("*"):
+        if not _work_folder_wanted(path.name, running):
             yield path
 
 
 def orphans_sweep() -> list[str]:
-    """Remove old files and folders under UPLOADS_DIR that no row refers to; returns them (relative)."""
+    """Remove old stored folders no row refers to, and this machine's old temporary files and
+    work folders; returns them (stored names, local paths)."""
     now, removed = time.time(), []
-    root = Path(settings.UPLOADS_DIR)
     tracks = {str(pk) for pk in Track.objects.values_list("id", flat=True)}
     jobs = {str(pk) for pk in ProcessingJob.objects.values_list("id", flat=True)}
     running = dict(ProcessingJob.objects.filter(status=JobStatus.RUNNING).values_list("id", "attempts"))
     running = {str(pk): attempt for pk, attempt in running.items()}
-    for path in _orphans(root, tracks, jobs, running):
+    for folder in _stored_orphans(tracks, jobs):
+        if _stored_old(folder, now):
+            remove_folder(folder)
+            removed.append(folder)
+    for path in _local_orphans(running):
         if not _old(path, now):
             continue
-        relative = str(path.relative_to(root))
         if path.is_dir():
-            shutil.rmtree(uploads_path(relative), ignore_errors=True)
+            shutil.rmtree(path, ignore_errors=True)
         else:
             path.unlink(missing_ok=True)
-        removed.append(relative)
+        removed.append(str(path))
     if removed:
-        logger.info("Swept %d orphaned upload files and folders: %s", len(removed), ", ".join(removed[:20]))
+        logger.info("Swept %d orphaned files and folders: %s", len(removed), ", ".join(removed[:20]))
     return removed

@@ -13,11 +13,11 @@ from audio import selectors as audio_selectors
 from audio import services as audio_services
 from audio.decoding import AudioRejected
 from audio.http.errors import error_body
-from audio.http.files import ranged_file_response
+from audio.http.files import download_response
 from audio.http.streaming import iterate_in_thread
 from audio.http.throttling import UPLOAD, throttled
 from audio.http.zipstream import zip_stream
-from audio.storage import uploads_path
+from audio.storage import StorageFailed
 from jobs import downloads, selectors, stems, storage
 from jobs.forms import LibraryFilterForm
 from jobs.pages import library_data, separate_form
@@ -57,13 +57,14 @@ def track_upload(request: HttpRequest) -> HttpResponse:
     """Take one or many files from the `file` field; report each one's fate."""
     uploads = request.FILES.getlist("file")
     errors = dict(getattr(request, "upload_rejections", []))
-    accepted, too_large = [], bool(errors)
+    accepted, too_large, unavailable = [], bool(errors), False
     for upload in uploads:
         try:
             track, created = storage.track_add(owner=request.user, upload=upload)
-        except (AudioRejected, audio_services.NoRoom) as exc:
+        except (AudioRejected, audio_services.NoRoom, StorageFailed) as exc:
             errors[audio_services.display_name(upload.name)] = exc.message
             too_large |= isinstance(exc, audio_services.NoRoom)
+            unavailable |= isinstance(exc, StorageFailed)
             continue
         accepted.append(
             {
@@ -75,7 +76,7 @@ def track_upload(request: HttpRequest) -> HttpResponse:
         )
     if not uploads and not errors:
         errors[""] = "Choose at least one audio file to upload."
-    status = 200 if accepted else (413 if too_large else 400)
+    status = 200 if accepted else (413 if too_large else 503 if unavailable else 400)
     if _wants_json(request):
         body = {"tracks": accepted}
         if errors:
@@ -109,13 +110,13 @@ def track_delete(request: HttpRequest, track_id) -> HttpResponse:
 @require_safe
 def stem_file(request: HttpRequest, job_id, file_name: str) -> HttpResponse:
     stem = selectors.stem_by_file(owner=request.user, job_id=job_id, file_name=file_name)
-    return ranged_file_response(request, uploads_path(stem.file_path))
+    return download_response(request, stem.file_path)
 
 
 @require_safe
 def stem_export(request: HttpRequest, stem_id) -> HttpResponse:
     stem = selectors.stem_get(owner=request.user, stem_id=stem_id)
-    return ranged_file_response(request, uploads_path(stem.file_path), download_name=downloads.stem_download_name(stem))
+    return download_response(request, stem.file_path, download_name=downloads.stem_download_name(stem))
 
 
 @require_safe

@@ -99,6 +99,8 @@ def run(stop: threading.Event) -> int:
                     "worker",
                     "--concurrency",
                     env.get("CELERY_CONCURRENCY", "2"),
+                    "-Q",
+                    "separation,cloud,tasks",  # every queue but analysis (settings.JOB_QUEUES)
                     "--loglevel",
                     "INFO",
                     "-n",

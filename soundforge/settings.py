@@ -134,6 +134,40 @@ WHITENOISE_ROOT = BASE_DIR / "public"  # files browsers ask for at the site's ro
 
 # Originals and stems. Never served by a static handler: views check the owner.
 UPLOADS_DIR = Path(env.str("UPLOADS_DIR", default=str(BASE_DIR / "priv" / "uploads")))
+# Where they are kept (audio.storage): "local", the folder UPLOADS_DIR on this machine, or "s3",
+# a bucket of any S3-compatible service every machine reaches (django-storages' settings below).
+STORAGE = env.str("STORAGE", default="local")
+# This machine's own working folder: a worker's copies of its inputs and its engines' output.
+SCRATCH_DIR = Path(env.str("SCRATCH_DIR", default=str(UPLOADS_DIR / "scratch")))
+if STORAGE == "local":
+    _FILES = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(UPLOADS_DIR), "allow_overwrite": True},
+    }
+elif STORAGE == "s3":
+    _FILES = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {}}
+    AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME")
+    AWS_S3_ENDPOINT_URL = env.str("AWS_S3_ENDPOINT_URL", default="") or None  # MinIO, Ceph, R2...; unset: AWS
+    AWS_S3_REGION_NAME = env.str("AWS_S3_REGION_NAME", default="") or None
+    # Unset: boto3 finds credentials itself (instance role, ~/.aws). Never logged.
+    AWS_ACCESS_KEY_ID = env.str("AWS_ACCESS_KEY_ID", default="") or None
+    AWS_SECRET_ACCESS_KEY = env.str("AWS_SECRET_ACCESS_KEY", default="") or None
+    AWS_S3_ADDRESSING_STYLE = env.str("AWS_S3_ADDRESSING_STYLE", default="") or None  # "path" for MinIO
+    AWS_S3_SIGNATURE_VERSION = "s3v4"
+    AWS_DEFAULT_ACL = None  # the bucket stays private: files reach users only through the views
+    AWS_S3_FILE_OVERWRITE = True  # a stored name is the row's name: never renamed
+else:
+    raise ImproperlyConfigured(f"STORAGE must be 'local' or 's3', not {STORAGE!r}.")
+STORAGES = {
+    "default": _FILES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# Downloads from a bucket: "proxy" (the web server passes the bytes on, Range and all) or
+# "redirect" (after the owner check, a link signed by the bucket that works for S3_LINK_SECONDS).
+S3_DOWNLOADS = env.str("S3_DOWNLOADS", default="proxy")
+if S3_DOWNLOADS not in ("proxy", "redirect"):
+    raise ImproperlyConfigured(f"S3_DOWNLOADS must be 'proxy' or 'redirect', not {S3_DOWNLOADS!r}.")
+S3_LINK_SECONDS = env.int("S3_LINK_SECONDS", default=300)
 # Three hours (a DJ set, a radio show): the local engine separates as a stream, so memory
 # does not grow with the track; 3072 MiB holds three hours of 48 kHz 24-bit stereo WAV.
 MAX_UPLOAD_MB = env.int("MAX_UPLOAD_MB", default=3072)
@@ -161,7 +195,12 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # With the broker down, a send fails within about a second instead of hanging (jobs.dispatch).
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 3}
-# Tempo and key analysis has a queue and a worker of its own, so it never waits behind separations.
+# Queues by kind of work, so each can have workers of its own on any machine: separations on
+# this installation's CPU or GPU ("separation", few at once: memory and cores), separations by a
+# cloud service ("cloud", many at once: they wait), tempo and key analysis ("analysis", never
+# behind separations), and whatever else ("tasks"). `make run` serves them all.
+JOB_QUEUES = {"local": "separation", "remote": "cloud"}  # by the engine's `remote` (jobs.dispatch)
+CELERY_TASK_DEFAULT_QUEUE = "tasks"
 CELERY_TASK_ROUTES = {"audio.analyse_track": {"queue": "analysis"}}
 
 # What one user may keep: their originals and stems together, in MiB (0: no limit).

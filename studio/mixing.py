@@ -11,11 +11,11 @@ and file downloads never wait behind mixes.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import threading
 from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -26,9 +26,10 @@ from django.utils.text import slugify
 from audio.http.streaming import iterate_in_thread
 from audio.mixdown import MixRejected, RenderedMix, mix_gains, mix_render
 from audio.practice import PRACTICE_FIELDS, Practice, practice_apply, practice_parse
+from audio.storage import StorageFailed, local_copy
 from jobs import selectors
 from jobs.models import JobStatus, ProcessingJob
-from jobs.stems import stem_paths
+from jobs.stems import stem_names
 
 BUSY_RETRY_SECONDS = 10
 
@@ -61,9 +62,17 @@ class RenderPool:
         return future
 
 
-def render(*, stems: dict[str, Path], gains: dict[str, float], practice: Practice = Practice()) -> RenderedMix:
-    """The mix, then its practice speed, pitch and format. Raises MixRejected."""
-    return practice_apply(mix_render(stems=stems, gains=gains), practice)
+def render(*, stems: dict[str, str], gains: dict[str, float], practice: Practice = Practice()) -> RenderedMix:
+    """The mix of the stored ``stems`` (stem -> stored name; those with a gain are read), then its
+    practice speed, pitch and format. Raises MixRejected."""
+    try:
+        with contextlib.ExitStack() as copies:
+            audible = {name: stored for name, stored in stems.items() if gains.get(name)}
+            files = {name: copies.enter_context(local_copy(stored)) for name, stored in audible.items()}
+            mixed = mix_render(stems=files, gains=gains)
+    except StorageFailed as exc:
+        raise MixRejected("A stem file could not be read, so the mix could not be rendered.") from exc
+    return practice_apply(mixed, practice)
 
 
 @functools.cache
@@ -88,7 +97,7 @@ def mix_start(*, user: AbstractBaseUser, job_id, requested: object) -> tuple[Pro
     job = selectors.job_get(user=user, job_id=job_id)
     if job.status != JobStatus.COMPLETED:
         raise MixNotReady(job)
-    stems: dict[str, Path] = stem_paths(job=job)
+    stems = stem_names(job=job)
     gains = mix_gains(requested=_gains_of(requested), stem_types=sorted(stems))
     practice = practice_parse(requested if isinstance(requested, Mapping) else {})
     return job, practice, render_pool().submit(stems=stems, gains=gains, practice=practice)

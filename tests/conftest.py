@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import copy
+import logging
 import uuid
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from soundforge.redis_server import PrivateRedis
 from tests.audio.files import temporary_upload
 from tests.fakes.lalalai_server import FakeLalalai
 from tests.launched_app import free_port
+from tests.stored import S3, StoredFiles, drop_bucket, new_bucket, s3_storage_settings
 
 
 def run_async(coroutine):
@@ -31,14 +33,58 @@ def run_async(coroutine):
         return pool.submit(asyncio.run, coroutine).result()
 
 
+@pytest.fixture(scope="session")
+def moto_endpoint() -> str:
+    """A moto S3 server on loopback for the session: a real HTTP endpoint (its URL)."""
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # a line per request otherwise
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint(request) -> str | None:
+    """With STORAGE=s3 the moto server's URL, else None."""
+    return request.getfixturevalue("moto_endpoint") if S3 else None
+
+
+def use_new_bucket(settings, endpoint: str) -> str:
+    """Store in a new bucket on ``endpoint`` from now on; returns its name."""
+    bucket = new_bucket(endpoint)
+    settings.STORAGES = {**settings.STORAGES, "default": s3_storage_settings(endpoint, bucket)}
+    return bucket
+
+
 @pytest.fixture(autouse=True)
-def uploads_dir(settings, tmp_path) -> Path:
-    """Every test stores uploads in its own folder."""
+def uploads_dir(settings, tmp_path, s3_endpoint) -> Path:
+    """Every test stores uploads in its own folder (with STORAGE=s3, in its own bucket; the
+    folder then holds only the upload's temporary files), and works in its own SCRATCH_DIR."""
     root = tmp_path / "uploads"
     (root / "incoming").mkdir(parents=True)
     settings.UPLOADS_DIR = root
     settings.FILE_UPLOAD_TEMP_DIR = str(root / "incoming")
-    return root
+    settings.SCRATCH_DIR = tmp_path / "scratch"
+    bucket = None
+    if s3_endpoint:
+        bucket = use_new_bucket(settings, s3_endpoint)
+    else:
+        settings.STORAGES = {
+            **settings.STORAGES,
+            "default": {**settings.STORAGES["default"], "OPTIONS": {"location": str(root), "allow_overwrite": True}},
+        }
+    yield root
+    if bucket:
+        drop_bucket(s3_endpoint, bucket)
+
+
+@pytest.fixture
+def stored() -> StoredFiles:
+    """What the storage holds, by stored name (the folder or the bucket alike)."""
+    return StoredFiles()
 
 
 @pytest.fixture(scope="session")

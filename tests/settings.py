@@ -8,6 +8,8 @@ app) inherits it too.
 import os
 
 os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-" + "0123456789abcdef" * 3)
+# STORAGE=s3 runs the suite on buckets of a moto server (tests.stored): each test makes its own.
+os.environ.setdefault("AWS_STORAGE_BUCKET_NAME", "each-test-has-its-own")
 
 from soundforge.settings import *  # noqa: F403  (the product's settings, as they are)
 

@@ -112,6 +112,9 @@ class Engine(Protocol):
     label: str
     preferences: tuple[Preference, ...]
     account: EngineAccount | None
+    # Whether the separation runs on another service (the worker mostly waits on it): such jobs
+    # go to a queue of their own, served with many at once on little CPU (settings.JOB_QUEUES).
+    remote: bool
 
     def models(self) -> dict[str, list[str]]:
         """Model name -> the stems it produces in ``all`` mode."""

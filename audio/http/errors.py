@@ -24,7 +24,7 @@ ERROR_MEANINGS = {
     413: "The upload is larger than MAX_UPLOAD_MB, or than the room left in your storage.",
     429: "Too many requests; `Retry-After` says in how many seconds to try again.",
     502: "The engine's service could not be reached or answered an error.",
-    503: "Busy or a part is down (the job queue); `Retry-After` says when to try again.",
+    503: "Busy or a part is down (the job queue, the file storage); `Retry-After` says when to try again.",
 }
 
 

@@ -1,13 +1,20 @@
-"""Serve files from disk with HTTP Range, so players can seek without downloading all."""
+"""Serve stored files with HTTP Range, so players can seek without downloading all.
+
+From a bucket the bytes are passed on (one ranged GET per request), or, with
+S3_DOWNLOADS=redirect, the browser is sent to a link the bucket signed for
+S3_LINK_SECONDS; either way only after the view found the file to be the user's.
+"""
 
 import mimetypes
 import re
-from pathlib import Path
+from pathlib import PurePosixPath
 
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.utils.http import content_disposition_header
 
-from audio.http.streaming import iterate_in_thread, read_file
+from audio.http.streaming import iterate_in_thread
+from audio.storage import download_url, file_size, read_range
 
 RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
 # A position of more digits than this is past any file (and int() of thousands of digits is refused).
@@ -41,11 +48,11 @@ def requested_range(header: str, size: int) -> tuple[int, int] | None:
 
 
 def ranged_file_response(
-    request: HttpRequest, path: Path, *, download_name: str | None = None, content_type: str | None = None
+    request: HttpRequest, name: str, *, download_name: str | None = None, content_type: str | None = None
 ) -> HttpResponse:
-    """The file whole (200) or the single byte range asked for (206, or 416), streamed;
-    for HEAD the same headers without reading the file."""
-    size = path.stat().st_size
+    """The stored file ``name`` whole (200) or the single byte range asked for (206, or 416),
+    streamed; for HEAD the same headers without reading the file."""
+    size = file_size(name)
     wanted = requested_range(request.headers.get("Range", ""), size)
     if wanted == (-1, -1):
         response = HttpResponse(status=416)
@@ -53,12 +60,12 @@ def ranged_file_response(
         return response
     start, end = wanted or (0, size - 1)
     status = 206 if wanted else 200
-    content_type = content_type or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    content_type = content_type or mimetypes.guess_type(PurePosixPath(name).name)[0] or "application/octet-stream"
     if request.method == "HEAD":
         response = HttpResponse(status=status, content_type=content_type)
     else:
         response = StreamingHttpResponse(
-            iterate_in_thread(read_file(path, start, end - start + 1)), status=status, content_type=content_type
+            iterate_in_thread(read_range(name, start, end - start + 1)), status=status, content_type=content_type
         )
     if wanted:
         response["Content-Range"] = f"bytes {start}-{end}/{size}"
@@ -67,3 +74,16 @@ def ranged_file_response(
     if download_name:
         response["Content-Disposition"] = content_disposition_header(True, download_name)
     return response
+
+
+def download_response(request: HttpRequest, name: str, *, download_name: str | None = None) -> HttpResponse:
+    """The stored file as ``ranged_file_response`` sends it, or, from a bucket with
+    S3_DOWNLOADS=redirect, a redirect to a short-lived link the bucket signed. Call only after
+    checking the file is the user's."""
+    if settings.S3_DOWNLOADS == "redirect":
+        url = download_url(name, download_name=download_name, seconds=settings.S3_LINK_SECONDS)
+        if url is not None:
+            response = HttpResponseRedirect(url)
+            response["Cache-Control"] = "private, no-store"  # the link expires; the page must ask again
+            return response
+    return ranged_file_response(request, name, download_name=download_name)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 
 CHUNK = 256 * 1024
 _DONE = object()
@@ -19,16 +18,3 @@ async def iterate_in_thread(chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
     """Pull each item of a blocking iterator in a thread, yield it on the event loop."""
     while (chunk := await asyncio.to_thread(next, chunks, _DONE)) is not _DONE:
         yield chunk
-
-
-def read_file(path: Path, start: int = 0, length: int | None = None) -> Iterator[bytes]:
-    """``length`` bytes of ``path`` from ``start`` (to the end when None), in chunks."""
-    with path.open("rb") as handle:
-        handle.seek(start)
-        remaining = path.stat().st_size - start if length is None else length
-        while remaining > 0:
-            chunk = handle.read(min(CHUNK, remaining))
-            if not chunk:
-                return
-            remaining -= len(chunk)
-            yield chunk

@@ -1,12 +1,12 @@
-"""A ZIP of stem files, produced while it is sent: memory stays flat whatever its size."""
+"""A ZIP of stored stem files, produced while it is sent: memory stays flat whatever its size."""
 
 from __future__ import annotations
 
+import time
 import zipfile
 from collections.abc import Iterator
-from pathlib import Path
 
-CHUNK = 1024 * 1024
+from audio.storage import read_range
 
 
 class _Pipe:
@@ -32,14 +32,16 @@ class _Pipe:
         return data
 
 
-def zip_stream(files: list[tuple[str, Path]]) -> Iterator[bytes]:
-    """Yield a ZIP (stored, not compressed: audio does not shrink) of ``(name, path)`` pairs."""
+def zip_stream(files: list[tuple[str, str]]) -> Iterator[bytes]:
+    """Yield a ZIP (stored, not compressed: audio does not shrink) of ``(name in the archive,
+    stored name)`` pairs, each read from the storage as it is written."""
     pipe = _Pipe()
     with zipfile.ZipFile(pipe, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
-        for name, path in files:
-            info = zipfile.ZipInfo.from_file(path, arcname=name)
-            with path.open("rb") as source, archive.open(info, mode="w", force_zip64=True) as target:
-                while chunk := source.read(CHUNK):
+        for name, stored in files:
+            info = zipfile.ZipInfo(name, date_time=time.localtime()[:6])
+            info.external_attr = 0o644 << 16
+            with archive.open(info, mode="w", force_zip64=True) as target:
+                for chunk in read_range(stored):
                     target.write(chunk)
                     yield pipe.drain()
             yield pipe.drain()

@@ -31,9 +31,16 @@ from audio.keys import camelot, normalise_key
 from audio.models import Track
 from audio.selectors import DEFAULT_ORDERING, MAX_QUERY, TRACK_ORDERINGS, UnknownOrdering
 from audio.services import NoRoom, TrackInvalid, track_cover_set, track_set_tempo_key, track_update
+from audio.storage import StorageFailed
 from jobs import storage
 from jobs.selectors import library_tracks
 from jobs.stems import track_delete
+
+
+class StorageUnavailable(APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "storage_unavailable"
+    wait = 30  # seconds, sent as Retry-After
 
 
 class UploadTooLarge(APIException):
@@ -196,7 +203,7 @@ class TrackListView(ListAPIView):
         responses={
             201: TrackSerializer,
             200: OpenApiResponse(TrackSerializer, description="Already in your library."),
-            **error_responses(400, 403, 413, 429),
+            **error_responses(400, 403, 413, 429, 503),
         },
     )
     @method_decorator(throttled(UPLOAD))
@@ -213,6 +220,8 @@ class TrackListView(ListAPIView):
             raise ValidationError({"file": exc.message}) from exc
         except NoRoom as exc:
             raise UploadTooLarge(exc.message) from exc
+        except StorageFailed as exc:
+            raise StorageUnavailable(exc.message) from exc
         return Response(TrackSerializer(track).data, status=201 if created else 200)
 
 

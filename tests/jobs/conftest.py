@@ -22,12 +22,15 @@ import pytest
 import redis
 from django.db import connection
 
+from audio.storage import file_put
 from jobs.models import JobStatus, ProcessingJob, Stem
 from tests.audio.engines.local.random_repo import build_repo
 from tests.audio.files import write_wav
 from tests.launched_app import BASE_DIR
+from tests.stored import storage_env
 
 FAST_MODEL, SLOW_MODEL = "htdemucs", "mdx_extra"
+ALL_QUEUES = "separation,cloud,tasks"  # what the worker of `make run` serves
 
 
 @pytest.fixture(scope="session")
@@ -44,8 +47,9 @@ def database_url() -> str:
 
 
 class Worker:
-    def __init__(self, env: dict[str, str], log: Path, queues: str = "celery"):
+    def __init__(self, env: dict[str, str], log: Path, queues: str = ALL_QUEUES):
         self.log_path = log
+        self.scratch = Path(env["SCRATCH_DIR"])
         self._log = log.open("a")
         self.process = subprocess.Popen(
             [
@@ -101,22 +105,30 @@ class Worker:
 
 
 @pytest.fixture
-def start_worker(transactional_db, redis_url, uploads_dir, jobs_demucs_repo, tmp_path):
-    """Start real Celery workers (concurrency 2) sharing the test DB, Redis and uploads."""
+def start_worker(transactional_db, redis_url, uploads_dir, settings, jobs_demucs_repo, tmp_path):
+    """Start real Celery workers (concurrency 2) sharing the test DB, Redis and storage, each
+    with a scratch folder of its own (and, with a bucket, no uploads folder of the web's)."""
     redis.Redis.from_url(redis_url).flushdb()
     workers: list[Worker] = []
 
-    def start(*, queues: str = "celery", **extra: str) -> Worker:
+    def start(*, queues: str = ALL_QUEUES, **extra: str) -> Worker:
         env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+        own = tmp_path / f"worker-{len(workers)}"
         env.update(
             DATABASE_URL=database_url(),
             REDIS_URL=redis_url,
-            UPLOADS_DIR=str(uploads_dir),
-            DEMUCS_MODEL_DIR=str(jobs_demucs_repo),
-            CELERY_CONCURRENCY="2",
-            JOB_STALE_SECONDS="4",
-            PYTHONUNBUFFERED="1",
-            **extra,
+            UPLOADS_DIR=str(own / "uploads"),
+            SCRATCH_DIR=str(own / "scratch"),
+        )
+        env.update(storage_env(settings.STORAGES, uploads_dir))  # the folder storage: UPLOADS_DIR is the web's
+        env.update(
+            {
+                "DEMUCS_MODEL_DIR": str(jobs_demucs_repo),
+                "CELERY_CONCURRENCY": "2",
+                "JOB_STALE_SECONDS": "4",
+                "PYTHONUNBUFFERED": "1",
+                **extra,
+            }
         )
         workers.append(Worker(env, tmp_path / f"worker-{len(workers)}.log", queues).wait_ready())
         return workers[-1]
@@ -142,7 +154,7 @@ def job_status(job: ProcessingJob) -> str:
 
 
 @pytest.fixture
-def make_job(uploads_dir):
+def make_job(uploads_dir, tmp_path):
     """A job row in any state; a completed one gets real stem files."""
 
     def make(track, *, engine="local", model="htdemucs", status=JobStatus.QUEUED, stems=(), **fields):
@@ -156,15 +168,13 @@ def make_job(uploads_dir):
             **fields,
         )
         for name in stems:
-            path = uploads_dir / "stems" / str(job.id) / f"{name}.wav"
-            path.parent.mkdir(parents=True, exist_ok=True)
-            write_wav(path, frames=4410)
+            path = write_wav(tmp_path / f"{job.id}-{name}.wav", frames=4410)
             Stem.objects.create(
                 job=job,
                 stem_type=name,
                 format="wav",
                 duration_seconds=track.duration_seconds,
-                size_bytes=path.stat().st_size,
+                size_bytes=file_put(name=f"stems/{job.id}/{name}.wav", source=path),
                 file_path=f"stems/{job.id}/{name}.wav",
             )
         return job

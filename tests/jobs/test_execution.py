@@ -19,13 +19,13 @@ def test_jobs_carry_the_owners_key_only_to_lalalai(user, make_track, engine, exp
     job = ProcessingJob.objects.create(
         track=make_track(user), user=user, engine=engine, model="auto", celery_task_id=uuid.uuid4().hex
     )
-    request = _request(job, tmp_path)
+    request = _request(job, tmp_path, tmp_path / "original.wav")
     assert request.credentials == expected
     assert KEY not in repr(request)
 
 
 def test_an_unreadable_saved_key_fails_the_job_and_never_bills_the_installation(
-    transactional_db, user, make_track, settings, fake_lalalai, uploads_dir
+    transactional_db, user, make_track, settings, fake_lalalai
 ):
     system_key = f"installation-{uuid.uuid4().hex}"
     fake_lalalai.add_key(system_key)
@@ -43,7 +43,7 @@ def test_an_unreadable_saved_key_fails_the_job_and_never_bills_the_installation(
         "Your saved lalal.ai cloud key can no longer be read; enter it again on the Settings page."
     )
     assert fake_lalalai.calls("upload") == [], "nothing reached lalal.ai, on any key"
-    assert not list((uploads_dir / "stems").glob(".work-*")), "the work folder went with the run"
+    assert not list(settings.SCRATCH_DIR.glob(".work-*")), "the work folder went with the run"
 
 
 @pytest.mark.parametrize(

@@ -116,7 +116,7 @@ def test_downloads_are_named_after_the_edited_track(api, library, make_job):
     assert f'filename="the-fixtures-sunrise-htdemucs-{job.id.hex[:6]}.zip"' in answer["Content-Disposition"]
 
 
-def test_give_replace_and_remove_a_cover(api, library, tmp_path, uploads_dir):
+def test_give_replace_and_remove_a_cover(api, library, tmp_path, stored):
     track = library[0]
     placeholder = api.get(f"/api/tracks/{track.id}/").json()["cover_url"]
     png = cover_png(tmp_path / "c.png").read_bytes()
@@ -137,12 +137,12 @@ def test_give_replace_and_remove_a_cover(api, library, tmp_path, uploads_dir):
     assert answer.status_code == 200 and answer.json()["cover_url"] != first_url
     track.refresh_from_db()
     assert track.cover_mime == "image/jpeg", "decided by decoding, not by the name"
-    assert [path.name for path in (uploads_dir / track.folder).glob("cover*")] == [track.cover_path.rsplit("/")[-1]]
+    assert [name for name in stored.names(track.folder) if "/cover" in name] == [track.cover_path]
 
     answer = api.delete(f"/api/tracks/{track.id}/cover/")
     assert answer.status_code == 200 and answer.json()["cover_url"] == placeholder
     assert api.get(placeholder)["Content-Type"] == "image/svg+xml"
-    assert list((uploads_dir / track.folder).glob("cover*")) == []
+    assert [name for name in stored.names(track.folder) if "/cover" in name] == []
 
 
 @pytest.mark.parametrize(

@@ -30,7 +30,7 @@ def migrate(targets) -> MigrationExecutor:
     return MigrationExecutor(connection)
 
 
-def fill_old_layout(apps, uploads_dir) -> tuple[str, str]:
+def fill_old_layout(apps, stored) -> tuple[str, str]:
     """A user with settings and a key, a track, a completed job with two stem files."""
     user = apps.get_model("auth", "User").objects.create(username="veteran", password="!")
     apps.get_model("jobs", "UserSettings").objects.create(
@@ -67,8 +67,7 @@ def fill_old_layout(apps, uploads_dir) -> tuple[str, str]:
     )
     for name in ("vocals", "instrumental"):
         relative = f"stems/{job.pk}/{name}.wav"
-        (uploads_dir / relative).parent.mkdir(parents=True, exist_ok=True)
-        (uploads_dir / relative).write_bytes(b"RIFF" + name.encode())
+        stored.write(relative, b"RIFF" + name.encode())
         apps.get_model("audio", "Stem").objects.create(
             job_id=job.pk,
             stem_type=name,
@@ -81,10 +80,10 @@ def fill_old_layout(apps, uploads_dir) -> tuple[str, str]:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_database_of_the_old_layout_keeps_its_stems_and_settings(uploads_dir):
+def test_a_database_of_the_old_layout_keeps_its_stems_and_settings(stored):
     executor = migrate(OLD_LAYOUT)
     old_apps = executor.loader.project_state([target for target in OLD_LAYOUT if target[1]]).apps
-    user_id, job_id = fill_old_layout(old_apps, uploads_dir)
+    user_id, job_id = fill_old_layout(old_apps, stored)
 
     executor = migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
     assert not executor.migration_plan(executor.loader.graph.leaf_nodes())
@@ -93,7 +92,7 @@ def test_a_database_of_the_old_layout_keeps_its_stems_and_settings(uploads_dir):
     assert sorted(stem.stem_type for stem in stems) == ["instrumental", "vocals"]
     for stem in stems:
         assert stem.job.status == JobStatus.COMPLETED and stem.job.track.title == "Old song"
-        assert (uploads_dir / stem.file_path).read_bytes() == b"RIFF" + stem.stem_type.encode()
+        assert stored.read(stem.file_path) == b"RIFF" + stem.stem_type.encode()
     assert Track.objects.get(owner_id=user_id).jobs.get().stems.count() == 2
 
     row = UserPreferences.objects.get(user_id=user_id)

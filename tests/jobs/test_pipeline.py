@@ -64,8 +64,8 @@ def run_with_sockets(users, body, until, timeout=120):
     return logs
 
 
-def test_a_job_runs_to_completed_stems_with_live_progress(start_worker, user, make_track, uploads_dir):
-    start_worker()
+def test_a_job_runs_to_completed_stems_with_live_progress(start_worker, user, make_track, stored):
+    worker = start_worker()
     track = make_track(user, seconds=3.0)
     holder = {}
 
@@ -80,10 +80,10 @@ def test_a_job_runs_to_completed_stems_with_live_progress(start_worker, user, ma
     assert sorted(stems) == ["bass", "drums", "other", "vocals"]
     for name, stem in stems.items():
         assert stem.file_path == f"stems/{job.id}/{name}.wav"
-        assert (uploads_dir / stem.file_path).stat().st_size == stem.size_bytes
+        assert stored.size(stem.file_path) == stem.size_bytes
         assert stem.duration_seconds == pytest.approx(3.0, abs=0.01)
     assert job.result_meta["model"] and job.result_meta["device"] == "cpu"
-    assert not any(p.name.startswith(".work-") for p in (uploads_dir / "stems").iterdir())
+    assert not any(p.name.startswith(".work-") for p in worker.scratch.iterdir())
     again = services.job_create(user=user, track=track, engine="local", model=FAST_MODEL)
     assert again.pk == job.pk, "the same request reuses the completed result"
     assert ProcessingJob.objects.count() == 1
@@ -101,12 +101,12 @@ def test_a_failing_job_says_why_in_words(start_worker, user, make_track):
     assert not Stem.objects.filter(job=job).exists()
 
 
-def test_cancel_a_running_job(start_worker, user, make_track, uploads_dir):
-    start_worker()
+def test_cancel_a_running_job(start_worker, user, make_track):
+    worker = start_worker()
     job = services.job_create(user=user, track=make_track(user, seconds=40.0), engine="local", model=SLOW_MODEL)
     wait_for(lambda: job_status(job) == "running" and job.progress >= 10, 120)
     assert services.job_cancel(job=job)
-    wait_for(lambda: not (uploads_dir / "stems" / f".work-{job.id}").exists(), 10, message="work folder removed")
+    wait_for(lambda: not list(worker.scratch.glob(f".work-{job.id}-*")), 10, message="work folder removed")
     job.refresh_from_db()
     assert job.status == "cancelled" and not Stem.objects.filter(job=job).exists()
 
@@ -121,7 +121,7 @@ def test_cancel_a_queued_job_before_a_worker_takes_it(start_worker, user, make_t
     assert job.status == "cancelled" and job.attempts == 0
 
 
-def test_deleting_a_track_while_its_job_runs_stops_it_and_leaves_no_files(start_worker, user, make_track, uploads_dir):
+def test_deleting_a_track_while_its_job_runs_stops_it_and_leaves_no_files(start_worker, user, make_track, stored):
     from audio.services import track_delete
 
     start_worker()
@@ -129,6 +129,6 @@ def test_deleting_a_track_while_its_job_runs_stops_it_and_leaves_no_files(start_
     job = services.job_create(user=user, track=track, engine="local", model=SLOW_MODEL)
     wait_for(lambda: job_status(job) == "running" and job.progress >= 10, 120)
     track_delete(track=track)
-    wait_for(lambda: not any((uploads_dir / "stems").iterdir()), 15, message="stems folder emptied")
+    wait_for(lambda: not stored.names("stems"), 15, message="stems folder emptied")
     assert not ProcessingJob.objects.exists()
-    assert not (uploads_dir / "tracks" / str(track.id)).exists()
+    assert stored.names(track.folder) == []

@@ -3,6 +3,8 @@ loudness-safe normalisation, chosen per job, defaulting to the user's settings."
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pytest
 import soundfile
@@ -15,7 +17,7 @@ from tests.jobs.conftest import FAST_MODEL, job_status, wait_for
 
 
 def test_a_job_at_48_khz_normalised_has_stems_at_that_rate_whose_sum_peaks_at_the_ceiling(
-    start_worker, user, make_track, uploads_dir
+    start_worker, user, make_track, stored
 ):
     start_worker()
     job = services.job_create(
@@ -28,7 +30,7 @@ def test_a_job_at_48_khz_normalised_has_stems_at_that_rate_whose_sum_peaks_at_th
     )
     wait_for(lambda: job_status(job) == "completed", 120, message="the job")
     job = ProcessingJob.objects.get(pk=job.pk)
-    stems = [soundfile.read(str(uploads_dir / stem.file_path)) for stem in job.stems.all()]
+    stems = [soundfile.read(io.BytesIO(stored.read(stem.file_path))) for stem in job.stems.all()]
     assert {rate for _, rate in stems} == {48000}
     assert all(len(samples) == pytest.approx(3 * 48000, abs=48) for samples, _ in stems)
     peak = float(np.abs(sum(samples for samples, _ in stems)).max())

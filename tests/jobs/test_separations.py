@@ -24,7 +24,7 @@ def zip_of(response) -> zipfile.ZipFile:
     return zipfile.ZipFile(io.BytesIO(b"".join(response)))
 
 
-def test_each_jobs_zip_holds_its_own_stems_named_after_track_and_model(api, track, make_job, uploads_dir):
+def test_each_jobs_zip_holds_its_own_stems_named_after_track_and_model(api, track, make_job, stored):
     spleeter = make_job(
         track,
         model="spleeter_2stems",
@@ -47,7 +47,7 @@ def test_each_jobs_zip_holds_its_own_stems_named_after_track_and_model(api, trac
     base = f"kōji-the-band-night-drive-spleeter_2stems-{spleeter.id.hex[:6]}"
     assert unquote(response["Content-Disposition"]) == f"attachment; filename*=utf-8''{base}.zip"
     assert sorted(archive.namelist()) == [f"{base}/accompaniment.wav", f"{base}/vocals.wav"]
-    assert archive.read(f"{base}/vocals.wav") == (uploads_dir / f"stems/{spleeter.id}/vocals.wav").read_bytes()
+    assert archive.read(f"{base}/vocals.wav") == stored.read(f"stems/{spleeter.id}/vocals.wav")
     assert len(zip_of(api.get(answers[demucs.id]["zip_url"])).namelist()) == 4
 
     export = api.get(answers[demucs.id]["stems"][0]["export_url"])
@@ -98,7 +98,7 @@ def test_a_job_that_is_not_done_has_no_zip(api, track, make_job):
 
 
 def test_delete_one_separation_keeps_the_track_and_the_others(
-    api, track, make_job, uploads_dir, django_capture_on_commit_callbacks
+    api, track, make_job, stored, django_capture_on_commit_callbacks
 ):
     kept = make_job(track, status=JobStatus.COMPLETED, stems=("vocals",), finished_at=timezone.now())
     doomed = make_job(
@@ -108,23 +108,23 @@ def test_delete_one_separation_keeps_the_track_and_the_others(
         stems=("vocals", "accompaniment"),
         finished_at=timezone.now(),
     )
-    assert (uploads_dir / doomed.folder).is_dir()
+    assert stored.names(doomed.folder)
     with django_capture_on_commit_callbacks(execute=True):
         assert api.delete(f"/api/jobs/{doomed.id}/").status_code == 204
-    assert not (uploads_dir / doomed.folder).exists()
+    assert stored.names(doomed.folder) == []
     assert not ProcessingJob.objects.filter(pk=doomed.pk).exists()
     assert not Stem.objects.filter(job_id=doomed.pk).exists()
-    assert (uploads_dir / kept.folder / "vocals.wav").is_file()
-    assert (uploads_dir / track.file_path).is_file()
+    assert stored.exists(f"{kept.folder}/vocals.wav")
+    assert stored.exists(track.file_path)
     assert api.get(f"/api/jobs/{doomed.id}/").status_code == 404
     assert api.delete(f"/api/jobs/{doomed.id}/").status_code == 404
 
 
-def test_another_user_cannot_delete_or_download_a_separation(other_api, track, make_job, uploads_dir):
+def test_another_user_cannot_delete_or_download_a_separation(other_api, track, make_job, stored):
     job = make_job(track, status=JobStatus.COMPLETED, stems=("vocals",))
     assert other_api.delete(f"/api/jobs/{job.id}/").status_code == 404
     assert other_api.get(f"/export/jobs/{job.id}/stems.zip").status_code == 404
-    assert (uploads_dir / job.folder / "vocals.wav").is_file()
+    assert stored.exists(f"{job.folder}/vocals.wav")
 
 
 def test_the_library_page_lists_every_separation_of_a_card(user_client, track, make_job):

@@ -9,7 +9,7 @@ import pytest
 
 from audio import services as audio_services
 from jobs.models import ProcessingJob
-from jobs.stems import stems_store
+from jobs.stems import stems_record, stems_upload
 from tests.audio.files import temporary_upload, write_wav
 
 
@@ -27,7 +27,7 @@ def completed_job(user, tmp_path):
         name: write_wav(work / f"{name}.wav", frames=44100, freq=freq)
         for name, freq in (("vocals", 330.0), ("accompaniment", 110.0))
     }
-    stems_store(job=job, files=files)
+    stems_record(stems=stems_upload(job=job, files=files))
     return job
 
 
@@ -35,18 +35,18 @@ def body(response) -> bytes:
     return b"".join(response)
 
 
-def test_stem_rows_describe_their_files(completed_job, uploads_dir):
+def test_stem_rows_describe_their_files(completed_job, stored):
     stems = {stem.stem_type: stem for stem in completed_job.stems.all()}
     assert sorted(stems) == ["accompaniment", "vocals"]
     vocals = stems["vocals"]
     assert vocals.file_path == f"stems/{completed_job.id}/vocals.wav"
-    assert vocals.size_bytes == (uploads_dir / vocals.file_path).stat().st_size
+    assert vocals.size_bytes == stored.size(vocals.file_path)
     assert vocals.duration_seconds == pytest.approx(1.0)
 
 
-def test_owner_streams_a_stem_with_range(user_client, completed_job, uploads_dir):
+def test_owner_streams_a_stem_with_range(user_client, completed_job, stored):
     url = f"/files/stems/{completed_job.id}/vocals.wav"
-    data = (uploads_dir / f"stems/{completed_job.id}/vocals.wav").read_bytes()
+    data = stored.read(f"stems/{completed_job.id}/vocals.wav")
     assert body(user_client.get(url)) == data
     part = user_client.get(url, HTTP_RANGE="bytes=44-1043")
     assert part.status_code == 206 and body(part) == data[44:1044]
@@ -60,7 +60,7 @@ def test_single_stem_export_is_an_attachment(user_client, completed_job):
     assert response["Content-Disposition"] == f'attachment; filename="{name}"'
 
 
-def test_zip_of_the_latest_completed_job_holds_every_stem(user_client, completed_job, uploads_dir):
+def test_zip_of_the_latest_completed_job_holds_every_stem(user_client, completed_job, stored):
     response = user_client.get(f"/export/stems/{completed_job.track_id}")
     assert response["Content-Type"] == "application/zip"
     archive = zipfile.ZipFile(io.BytesIO(body(response)))
@@ -68,8 +68,7 @@ def test_zip_of_the_latest_completed_job_holds_every_stem(user_client, completed
     base = f"song-title-spleeter_2stems-{completed_job.id.hex[:6]}"
     assert sorted(archive.namelist()) == [f"{base}/accompaniment.wav", f"{base}/vocals.wav"]
     for name in archive.namelist():
-        stored = uploads_dir / f"stems/{completed_job.id}/{name.split('/')[1]}"
-        assert archive.read(name) == stored.read_bytes()
+        assert archive.read(name) == stored.read(f"stems/{completed_job.id}/{name.split('/')[1]}")
 
 
 @pytest.mark.parametrize("route", ["file", "export", "zip"])

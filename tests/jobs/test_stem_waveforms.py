@@ -13,7 +13,7 @@ from audio.engines.base import SeparationResult
 from audio.waveforms import WaveformsUnavailable, waveforms_load
 from jobs.models import ProcessingJob
 from jobs.services import job_complete
-from jobs.stems import stems_draw, stems_store
+from jobs.stems import stem_names, stems_draw, stems_record, stems_upload
 from tests.audio.files import temporary_upload
 from tests.audio.test_waveforms import sine, write
 
@@ -35,55 +35,55 @@ def engine_output(folder: Path) -> dict[str, Path]:
     }
 
 
-def test_storing_stems_stores_their_waveforms_beside_them(job, tmp_path, uploads_dir):
+def stems_store(*, job: ProcessingJob, files: dict[str, Path]):
+    return stems_record(stems=stems_upload(job=job, files=files))
+
+
+def test_storing_stems_stores_their_waveforms_beside_them(job, tmp_path, stored):
     files = engine_output(tmp_path / "work")
-    stems_draw(job=job, files=files)
+    stems_draw(job=job, files=files, original=tmp_path / "song.wav")
     stems_store(job=job, files=files)
-    doc = json.loads((uploads_dir / f"stems/{job.id}/peaks.json").read_text())
+    doc = json.loads(stored.read(f"stems/{job.id}/peaks.json"))
     assert set(doc["stems"]) == {"vocals", "instrumental"}
     assert doc["stems"]["vocals"]["relative_db"] == pytest.approx(-12.3, abs=0.2)  # 0.1 vs 0.4 + 0.1
     assert doc["original"]["seconds"] == pytest.approx(3, abs=0.01)
 
 
-def test_waveforms_of_an_older_job_are_computed_on_first_view_then_reused(job, tmp_path, uploads_dir, monkeypatch):
+def test_waveforms_of_an_older_job_are_computed_on_first_view_then_reused(job, tmp_path, stored, monkeypatch):
     stems_store(job=job, files=engine_output(tmp_path / "work"))
-    stored = uploads_dir / f"stems/{job.id}/peaks.json"
-    assert not stored.exists()  # as for a job completed before waveforms existed
-    paths = {stem.stem_type: uploads_dir / stem.file_path for stem in job.stems.all()}
-    original = uploads_dir / job.track.file_path
+    assert not stored.exists(job.peaks_path)  # as for a job completed before waveforms existed
+    paths = stem_names(job=job)
+    original = job.track.file_path
     first = waveforms_load(target=job.peaks_path, original=original, stems=paths)
-    assert stored.is_file() and set(first["stems"]) == set(paths)
+    assert stored.exists(job.peaks_path) and set(first["stems"]) == set(paths)
     monkeypatch.setattr("audio.waveforms.waveforms_compute", lambda **kw: pytest.fail("computed twice"))
     assert waveforms_load(target=job.peaks_path, original=original, stems=paths) == first
 
 
-def test_an_undecodable_stem_does_not_fail_storing_the_stems(job, tmp_path, uploads_dir):
+def test_an_undecodable_stem_does_not_fail_storing_the_stems(job, tmp_path, stored):
     files = engine_output(tmp_path / "work")
     files["vocals"].write_bytes(b"not audio at all" * 100)
-    stems_draw(job=job, files=files)
+    stems_draw(job=job, files=files, original=tmp_path / "song.wav")
     stems = stems_store(job=job, files=files)
     assert len(stems) == 2
-    assert not (uploads_dir / f"stems/{job.id}/peaks.json").exists()
+    assert not stored.exists(job.peaks_path)
     with pytest.raises(WaveformsUnavailable):
-        waveforms_load(
-            target=job.peaks_path,
-            original=uploads_dir / job.track.file_path,
-            stems={stem.stem_type: uploads_dir / stem.file_path for stem in stems},
-        )
+        waveforms_load(target=job.peaks_path, original=job.track.file_path, stems=stem_names(job=job))
 
 
 def test_a_completed_jobs_waveforms_are_drawn_outside_its_transaction(
-    transactional_db, job, tmp_path, uploads_dir, monkeypatch
+    transactional_db, job, tmp_path, stored, monkeypatch
 ):
     """Drawing decodes every stem; inside the transaction it held SQLite's write lock for seconds."""
     drawn_in_transaction = []
     real = stems_draw
 
-    def spy(*, job, files, levels):
+    def spy(*, job, files, original, levels):
         drawn_in_transaction.append(connection.in_atomic_block)
-        real(job=job, files=files, levels=levels)
+        real(job=job, files=files, original=original, levels=levels)
 
     monkeypatch.setattr("jobs.services.stems_draw", spy)
-    assert job_complete(job=job, result=SeparationResult(stems=engine_output(tmp_path / "work"), meta={}))
+    result = SeparationResult(stems=engine_output(tmp_path / "work"), meta={})
+    assert job_complete(job=job, result=result, original=tmp_path / "song.wav")
     assert drawn_in_transaction == [False]
-    assert (uploads_dir / f"stems/{job.id}/peaks.json").is_file()
+    assert stored.exists(job.peaks_path)

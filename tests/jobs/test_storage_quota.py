@@ -20,7 +20,7 @@ def upload(api, path):
 
 
 @pytest.mark.parametrize(("spare", "accepted"), [(4, True), (0, True), (-4, False)])
-def test_an_upload_fits_below_and_at_the_quota_not_above(api, user, settings, tmp_path, uploads_dir, spare, accepted):
+def test_an_upload_fits_below_and_at_the_quota_not_above(api, user, settings, tmp_path, stored, spare, accepted):
     settings.USER_STORAGE_MB = 2
     first = upload(api, wav_of_size(tmp_path / "first.wav", MiB))
     assert first.status_code == 201
@@ -34,7 +34,7 @@ def test_an_upload_fits_below_and_at_the_quota_not_above(api, user, settings, tm
         assert answer.status_code == 413
         assert answer.json()["detail"].startswith("Your storage is full: 1 MB of your 2 MB are used.")
         assert Track.objects.count() == 1
-        assert len(list((uploads_dir / "tracks").iterdir())) == 1, "nothing of the refused file is kept"
+        assert len(stored.names("tracks")) == 1, "nothing of the refused file is kept"
 
 
 def test_the_library_page_names_the_file_that_did_not_fit(user_client, settings, tmp_path):

@@ -3,11 +3,11 @@ creation, lost task messages, a database that stops answering mid-job."""
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 import uuid
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import redis
@@ -101,7 +101,7 @@ def local_engine_here(settings, jobs_demucs_repo, monkeypatch):
 
 
 def test_a_watcher_without_a_database_stops_its_engine_before_a_second_run_could_start(
-    transactional_db, user, make_track, settings, monkeypatch, uploads_dir, local_engine_here
+    transactional_db, user, make_track, settings, monkeypatch, local_engine_here
 ):
     settings.JOB_STALE_SECONDS = 8
     job = ProcessingJob.objects.create(
@@ -127,7 +127,7 @@ def test_a_watcher_without_a_database_stops_its_engine_before_a_second_run_could
     assert stopped_after < settings.JOB_STALE_SECONDS, f"the engine ran on {stopped_after:.1f} s without a database"
     job.refresh_from_db()
     assert job.status == JobStatus.RUNNING and not job.stems.exists(), "the lost run wrote nothing"
-    assert not list((uploads_dir / "stems").glob(f".work-{job.id}-*")), "its work folder went with it"
+    assert not list(settings.SCRATCH_DIR.glob(f".work-{job.id}-*")), "its work folder went with it"
     ProcessingJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - timedelta(seconds=9))
     assert services.jobs_recover_stale() == 1
     assert job_status(job) == JobStatus.QUEUED, "recovery hands it to the next run"
@@ -137,37 +137,46 @@ def test_each_attempt_has_its_own_work_folder(db, user, make_track):
     job = ProcessingJob.objects.create(track=make_track(user), user=user, engine="local", model="x", attempts=1)
     first = job.work_folder
     job.attempts = 2
-    assert job.work_folder != first and job.work_folder.startswith(f"stems/.work-{job.id}")
+    assert job.work_folder != first and job.work_folder.startswith(f".work-{job.id}")
 
 
-def test_the_sweep_takes_old_orphans_and_nothing_in_use(db, user, make_track, uploads_dir):
-    """Admin deletes cascade rows, not files; killed workers and uploads leave folders."""
+def test_the_sweep_takes_old_orphans_and_nothing_in_use(db, user, make_track, settings, stored, monkeypatch):
+    """Admin deletes cascade rows, not files; killed workers and uploads leave files and folders."""
     kept_track = make_track(user)
     running = ProcessingJob.objects.create(
         track=kept_track, user=user, engine="local", model="x", status=JobStatus.RUNNING, attempts=2
     )
     done = ProcessingJob.objects.create(track=kept_track, user=user, engine="local", model="x", status="completed")
-    paths = {
-        "incoming/upload-of-a-killed-server.upload": True,
+    in_storage = {
         f"tracks/{uuid.uuid4()}": True,  # its track was deleted in the admin
         f"stems/{uuid.uuid4()}": True,  # its job went with its user
-        f"stems/.work-{running.id}-1": True,  # the first attempt's, its worker dead
-        f"stems/.work-{done.id}-1": True,
-        f"stems/.work-{running.id}-2": False,  # the attempt running now
+        f"stems/.work-{done.id}-1": True,  # where work folders were before SCRATCH_DIR
         kept_track.folder: False,
         f"stems/{done.id}": False,
     }
-    for relative in paths:
-        path = uploads_dir / relative
-        if relative.startswith("incoming/"):
-            path.write_bytes(b"x")
+    for folder in in_storage:
+        stored.write(f"{folder}/file.wav", b"x")
+    scratch = settings.SCRATCH_DIR
+    on_this_machine = {
+        Path(settings.FILE_UPLOAD_TEMP_DIR) / "upload-of-a-killed-server.upload": True,
+        scratch / f".work-{running.id}-1": True,  # the first attempt's, its worker dead
+        scratch / f".work-{done.id}-1": True,
+        scratch / "tmp-copy-of-a-killed-analysis": True,
+        scratch / f".work-{running.id}-2": False,  # the attempt running now
+    }
+    for path in on_this_machine:
+        if path.parent == scratch:
+            path.mkdir(parents=True)
         else:
-            path.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(b"x")
     assert sweep.orphans_sweep() == [], "nothing young is touched"
-    hour_ago = time.time() - sweep.ORPHAN_AGE_SECONDS - 1
-    for relative in paths:
-        os.utime(uploads_dir / relative, (hour_ago, hour_ago))
-    assert sorted(sweep.orphans_sweep()) == sorted(relative for relative, orphan in paths.items() if orphan)
-    assert [relative for relative in paths if (uploads_dir / relative).exists()] == [
-        relative for relative, orphan in paths.items() if not orphan
+    monkeypatch.setattr(sweep, "ORPHAN_AGE_SECONDS", 0)  # everything is old now
+    expected = [folder for folder, orphan in in_storage.items() if orphan]
+    expected += [str(path) for path, orphan in on_this_machine.items() if orphan]
+    assert sorted(sweep.orphans_sweep()) == sorted(expected)
+    assert [folder for folder in in_storage if stored.names(folder)] == [
+        folder for folder, orphan in in_storage.items() if not orphan
+    ]
+    assert [path for path in on_this_machine if path.exists()] == [
+        path for path, orphan in on_this_machine.items() if not orphan
     ]

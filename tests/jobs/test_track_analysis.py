@@ -116,11 +116,11 @@ def test_another_users_track_cannot_be_corrected(other_api, tracks):
     assert other_api.patch(f"/api/tracks/{tracks['slow'].id}/", {"bpm": 100}, format="json").status_code == 404
 
 
-def test_a_track_that_cannot_be_decoded_is_recorded_as_analysed_with_nothing_found(user, tmp_path, uploads_dir):
+def test_a_track_that_cannot_be_decoded_is_recorded_as_analysed_with_nothing_found(user, tmp_path, stored):
     track, _ = audio_services.track_create(
         owner=user, upload=temporary_upload(render_song(tmp_path, Song(100, "C", "major"), seconds=6))
     )
-    (uploads_dir / track.file_path).write_bytes(b"not audio any more")
+    stored.write(track.file_path, b"not audio any more")
     audio_services.track_analyse(track_id=track.id)
     track.refresh_from_db()
     assert track.analysed_at is not None and (track.bpm, track.key) == (None, "")

@@ -2,6 +2,7 @@
 
 from audio.models import Track
 from tests.audio.files import wav_of_size, write_wav
+from tests.stored import s3_storage_settings
 
 
 def upload(api, path):
@@ -9,12 +10,12 @@ def upload(api, path):
         return api.post("/api/tracks/", {"file": handle}, format="multipart")
 
 
-def test_upload_list_detail_and_delete(api, tmp_path, uploads_dir, django_capture_on_commit_callbacks):
+def test_upload_list_detail_and_delete(api, tmp_path, stored, django_capture_on_commit_callbacks):
     created = upload(api, write_wav(tmp_path / "Song One.wav", frames=44100))
     assert created.status_code == 201
     track = created.json()
     assert track["title"] == "Song One" and track["duration_seconds"] == 1.0 and track["channels"] == 2
-    assert (uploads_dir / "tracks" / track["id"] / "original.wav").is_file()
+    assert stored.exists(f"tracks/{track['id']}/original.wav")
     assert api.get(track["original_url"]).status_code == 200
 
     assert [t["id"] for t in api.get("/api/tracks/").json()["results"]] == [track["id"]]
@@ -22,7 +23,7 @@ def test_upload_list_detail_and_delete(api, tmp_path, uploads_dir, django_captur
 
     with django_capture_on_commit_callbacks(execute=True):
         assert api.delete(f"/api/tracks/{track['id']}/").status_code == 204
-    assert not (uploads_dir / "tracks" / track["id"]).exists()
+    assert stored.names(f"tracks/{track['id']}") == []
     assert api.get(f"/api/tracks/{track['id']}/").status_code == 404
 
 
@@ -80,3 +81,16 @@ def test_models_lists_engines_models_and_their_stems(api):
     assert engines["local"]["spleeter_2stems"] == ["vocals", "accompaniment"]
     assert {"andromeda", "phoenix", "auto"} <= set(engines["lalalai"])
     assert catalog["stems_modes"] == ["all", "two"] and catalog["output_formats"] == ["wav", "flac", "mp3"]
+
+
+def test_an_upload_the_storage_cannot_take_answers_503_and_keeps_nothing(
+    api, user_client, settings, moto_endpoint, tmp_path, uploads_dir
+):
+    settings.STORAGES = {**settings.STORAGES, "default": s3_storage_settings(moto_endpoint, "no-such-bucket")}
+    answer = upload(api, write_wav(tmp_path / "a.wav", frames=8000))
+    assert answer.status_code == 503 and answer["Retry-After"] == "30"
+    assert answer.json()["detail"] == "The file storage is not answering right now; try again in a moment."
+    page = user_client.post("/tracks/upload", {"file": (tmp_path / "a.wav").open("rb")}, HTTP_ACCEPT="application/json")
+    assert page.status_code == 503 and "try again in a moment" in page.json()["detail"]
+    assert not Track.objects.exists()
+    assert not any((uploads_dir / "incoming").iterdir())

@@ -49,6 +49,7 @@ def test_schema_lists_every_endpoint_with_its_answers(api):
         "403",
         "413",
         "429",
+        "503",
     }
     stem = schema["components"]["schemas"]["Stem"]["properties"]
     assert {"file_url", "export_url"} <= set(stem)

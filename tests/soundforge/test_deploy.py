@@ -64,3 +64,16 @@ def test_the_web_service_runs_the_same_server_entry_as_make_run():
     assert "python -m soundforge.web" in compose["services"]["web"]["command"]
     assert "ports" not in compose["services"]["web"], "only the TLS proxy is published"
     assert compose_environment("web")["HOST"] == "0.0.0.0"
+
+
+def test_compose_keeps_files_in_its_bucket_and_workers_scale():
+    compose = yaml.safe_load((BASE_DIR / "docker-compose.yml").read_text())
+    services = compose["services"]
+    env = compose_environment("worker")
+    assert env["STORAGE"] == "s3" and env["AWS_S3_ENDPOINT_URL"] == "http://minio:9000"
+    assert "create_bucket" in services["web"]["command"]
+    for name in ("web", "worker", "analysis"):
+        assert "volumes" not in services[name], f"{name} needs no disk of its own or another's"
+    assert not {"container_name", "ports"} & set(services["worker"]), "`--scale worker=N` needs neither"
+    assert "-Q separation,cloud,tasks" in services["worker"]["command"]
+    assert set(compose["volumes"]) == {"minio", "redis", "postgres", "caddy"}

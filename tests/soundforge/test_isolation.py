@@ -25,12 +25,12 @@ def alices_track(client, user, tmp_path):
         ("post", "/tracks/{id}/delete"),
     ],
 )
-def test_another_users_track_is_not_found(client, other_user, alices_track, uploads_dir, method, url):
+def test_another_users_track_is_not_found(client, other_user, alices_track, stored, method, url):
     client.force_login(other_user)
     response = getattr(client, method)(url.format(id=alices_track.id))
     assert response.status_code == 404
     assert Track.objects.filter(pk=alices_track.pk).exists()
-    assert (uploads_dir / alices_track.file_path).is_file()
+    assert stored.exists(alices_track.file_path)
 
 
 def test_library_lists_only_own_tracks(client, other_user, alices_track):
@@ -47,9 +47,9 @@ def test_pages_need_a_logged_in_user(client, alices_track, url):
     assert response["Location"].startswith("/login/")
 
 
-def test_owner_gets_the_original_with_range(client, user, alices_track, uploads_dir):
+def test_owner_gets_the_original_with_range(client, user, alices_track, stored):
     client.force_login(user)
-    original = (uploads_dir / alices_track.file_path).read_bytes()
+    original = stored.read(alices_track.file_path)
     whole = client.get(f"/files/tracks/{alices_track.id}/original")
     assert b"".join(whole) == original
     part = client.get(f"/files/tracks/{alices_track.id}/original", HTTP_RANGE="bytes=10-99")

@@ -36,7 +36,7 @@ def test_private_redis_is_started_used_and_stopped(tmp_path):
     try:
         assert app.health() == {"database": True, "redis": True, "worker": True, "ok": True}
         private = redis.Redis(port=app.redis_port)
-        assert private.exists("_kombu.binding.celery"), "Celery's queue is not in the private Redis"
+        assert private.exists("_kombu.binding.separation"), "the separation queue is not in the private Redis"
         tree = descendants(app.process.pid)
         commands = {pid: Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode() for pid in tree}
         web = [pid for pid, cmd in commands.items() if "soundforge.web" in cmd]

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from audio import services as audio_services
 from jobs.models import ProcessingJob
-from jobs.stems import stems_draw, stems_store
+from jobs.stems import stems_draw, stems_record, stems_upload
 from tests.audio.files import temporary_upload
 
 RATE = 44100
@@ -66,8 +66,8 @@ def complete_job(track, tmp_path):
         files = {"vocals": work / "vocals.wav", "instrumental": work / "instrumental.wav"}
         soundfile.write(str(files["vocals"]), tone(3, vocals, 440), RATE, subtype="PCM_16")
         soundfile.write(str(files["instrumental"]), tone(3, 0.3, 220), RATE, subtype="PCM_16")
-        stems_draw(job=job, files=files)
-        stems_store(job=job, files=files)
+        stems_draw(job=job, files=files, original=tmp_path / "Night Drive.wav")
+        stems_record(stems=stems_upload(job=job, files=files))
         ProcessingJob.objects.filter(pk=job.pk).update(
             status="completed",
             progress=100,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import threading
 
 import numpy as np
@@ -14,9 +15,9 @@ from tests.conftest import token_client
 from tests.studio.conftest import read_wav
 
 
-def test_a_script_mixes_with_its_token_and_no_csrf(user, complete_job, uploads_dir):
+def test_a_script_mixes_with_its_token_and_no_csrf(user, complete_job, stored):
     job = complete_job()
-    vocals = soundfile.read(str(uploads_dir / job.stems.get(stem_type="vocals").file_path))[0]
+    vocals = soundfile.read(io.BytesIO(stored.read(job.stems.get(stem_type="vocals").file_path)))[0]
     api = token_client(user)
     api.handler.enforce_csrf_checks = True
     response = api.post(f"/api/jobs/{job.id}/mix/", {"instrumental": 0}, format="json")

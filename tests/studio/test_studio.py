@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import timedelta
 
@@ -11,6 +12,7 @@ import soundfile
 from django.utils import timezone
 
 from audio import services as audio_services
+from audio.storage import files
 from jobs.models import ProcessingJob
 from studio.report import job_report, job_warnings
 from tests.audio.files import temporary_upload
@@ -87,13 +89,12 @@ def test_stem_loudness_is_relative_to_the_mix(user_client, track, complete_job):
     assert levels["instrumental"]["relative_db"] == pytest.approx(0.0, abs=0.1)
 
 
-def test_an_older_job_without_waveforms_gets_them_on_first_view(user_client, track, complete_job, uploads_dir):
+def test_an_older_job_without_waveforms_gets_them_on_first_view(user_client, track, complete_job, stored):
     job = complete_job()
-    stored = uploads_dir / f"stems/{job.id}/peaks.json"
-    stored.unlink()
+    files().delete(job.peaks_path)
     data = page_data(user_client.get(f"/tracks/{track.id}/"))
-    assert stored.is_file()
-    assert data["waveforms"] == json.loads(stored.read_text())
+    assert stored.exists(job.peaks_path)
+    assert data["waveforms"] == json.loads(stored.read(job.peaks_path))
 
 
 def test_a_track_without_jobs_says_how_to_start_one(user_client, track):
@@ -115,9 +116,9 @@ def test_others_tracks_and_jobs_are_not_found(client, other_user, track, complet
     assert client.get(f"/tracks/{track.id}/?job=not-a-uuid").status_code == 404
 
 
-def test_the_mix_download_is_the_stems_summed_with_the_posted_gains(user_client, complete_job, uploads_dir):
+def test_the_mix_download_is_the_stems_summed_with_the_posted_gains(user_client, complete_job, stored):
     job = complete_job()
-    stems = {stem.stem_type: soundfile.read(str(uploads_dir / stem.file_path))[0] for stem in job.stems.all()}
+    stems = {stem.stem_type: soundfile.read(io.BytesIO(stored.read(stem.file_path)))[0] for stem in job.stems.all()}
     response = user_client.post(f"/jobs/{job.id}/mix", {"vocals": "1.5", "instrumental": "0.25"})
     assert response.status_code == 200
     assert response["Content-Type"] == "audio/wav"

@@ -59,6 +59,7 @@ class LalalaiEngine:
 
     name = "lalalai"
     label = "lalal.ai cloud"
+    remote = True
     preferences = preferences.PREFERENCES
 
     def __init__(

@@ -52,6 +52,7 @@ class LocalEngine:
         ),
     )
     account: EngineAccount | None = None
+    remote = False
 
     def __init__(
         self,
