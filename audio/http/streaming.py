@@ -8,7 +8,8 @@ asynchronous iterator instead, doing the blocking work in a worker thread.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 CHUNK = 256 * 1024
@@ -32,3 +33,40 @@ def read_file(path: Path, start: int = 0, length: int | None = None) -> Iterator
                 return
             remaining -= len(chunk)
             yield chunk
+
+
+class ClosingStream:
+    """A blocking iterator served chunk by chunk from a worker thread, stopped when the response is.
+
+    Django closes a response (``close``) once it is sent or its client went away; then
+    the iterator is closed (so a generator's ``finally`` runs: files closed, work
+    stopped) after the chunk in progress, and ``on_close`` runs, once.
+    """
+
+    def __init__(self, chunks: Iterator[bytes], on_close: Callable[[], None] = lambda: None):
+        self._chunks = chunks
+        self._on_close = on_close
+        self._lock = threading.Lock()  # held while a chunk is made, so close() waits for it
+        self._closed = False
+
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        return self._pulled()
+
+    async def _pulled(self) -> AsyncIterator[bytes]:
+        while (chunk := await asyncio.to_thread(self._next)) is not _DONE:
+            yield chunk
+
+    def _next(self) -> object:
+        with self._lock:
+            return _DONE if self._closed else next(self._chunks, _DONE)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+        try:
+            if close := getattr(self._chunks, "close", None):
+                close()
+        finally:
+            self._on_close()
