@@ -1,11 +1,13 @@
 """A job's stems summed with per-stem gains into 16-bit stereo, rendered as a stream.
 
-Two passes over the stems, block by block (audio.pcm), so memory stays flat and
-nothing is written to disk whatever the length: ``mix_plan`` reads them once to
-find the sum's length and peak (if the peak would clip, the whole mix is turned
-down just enough: never clipped or distorted, and the reduction is reported);
-``mix_pcm`` reads them again and yields the 16-bit samples, which
-``audio.encoders`` turn into WAV, FLAC or MP3 as they come. ``mix_render`` keeps
+The stems are read block by block (audio.pcm), so memory stays flat and nothing
+is written to disk whatever the length. ``mix_plan`` finds the sum's length and
+peak: if the peak would clip, the whole mix is turned down just enough (never
+clipped or distorted, and the reduction is reported). When the stems' own peaks
+(from their waveforms) show that the sum cannot reach full scale, and their
+headers state their lengths (WAV, FLAC), nothing needs reading for that; else
+the stems are read once for it. ``mix_pcm`` then reads them and yields the 16-bit
+samples, which ``audio.encoders`` turn into WAV, FLAC or MP3 as they come. ``mix_render`` keeps
 the whole WAV in an anonymous temporary file for the practice stage
 (audio.practice), which needs to read it twice.
 """
@@ -24,8 +26,10 @@ from typing import IO
 
 import av
 import numpy as np
+import soundfile
 
 from audio.encoders import wav_stream
+from audio.engines.local.audio_io import fitted
 from audio.http.streaming import CHUNK
 from audio.pcm import read_together, sample_rate
 
@@ -79,8 +83,9 @@ class MixPlan:
     audible: tuple[tuple[Path, float], ...]
     samplerate: int
     frames: int
-    peak: float  # after the scale
+    peak: float  # after the scale; an upper bound when the stems were not read first
     scale: float
+    read_first: bool = True  # False: the stems' own peaks showed the mix cannot clip
 
     @property
     def gain_reduction_db(self) -> float:
@@ -114,21 +119,34 @@ def mix_gains(*, requested: Mapping[str, object], stem_types: list[str]) -> dict
     return gains
 
 
-def mix_plan(*, stems: dict[str, Path], gains: dict[str, float], stop: threading.Event | None = None) -> MixPlan:
-    """Read the stems once (stems with gain 0 are not read) for the mix's length and peak.
+def mix_plan(
+    *,
+    stems: dict[str, Path],
+    gains: dict[str, float],
+    peak_bounds: Mapping[str, float] | None = None,
+    stop: threading.Event | None = None,
+) -> MixPlan:
+    """The mix's length, peak and scale; stems with gain 0 are left out.
 
-    Raises MixRejected when a stem file cannot be decoded, or ``stop`` is set (its client left).
+    ``peak_bounds``: per stem, a magnitude its samples never exceed. If the gains
+    times them stay below full scale and the stems state their lengths, nothing is
+    read; else the stems are read once. Raises MixRejected when a stem file cannot
+    be decoded, or ``stop`` is set (its client left).
     """
-    audible = tuple((stems[name], gains[name]) for name in sorted(stems) if gains.get(name))
+    names = [name for name in sorted(stems) if gains.get(name)]
+    audible = tuple((stems[name], gains[name]) for name in names)
     try:
         rate = sample_rate(audible[0][0])
+        bound = sum(gains[name] * (peak_bounds or {}).get(name, math.inf) for name in names)
+        if bound <= PEAK_LIMIT and (frames := _stated_frames([stems[name] for name in names], rate)) is not None:
+            return MixPlan(audible=audible, samplerate=rate, frames=frames, peak=bound, scale=1.0, read_first=False)
         frames, peak = 0, 0.0
         for mix in _summed(audible, rate):
             if stop is not None and stop.is_set():
                 raise MixRejected("The mix was cancelled.")
             frames += mix.shape[1]
             peak = max(peak, float(np.abs(mix).max(initial=0.0)))
-    except (av.FFmpegError, OSError, IndexError) as exc:
+    except (av.FFmpegError, OSError, IndexError, soundfile.LibsndfileError) as exc:
         logger.warning("Cannot render a mix of %s: %s", ", ".join(map(str, stems.values())), exc)
         raise MixRejected(_UNREADABLE) from exc
     scale = 1.0 if peak <= PEAK_LIMIT else PEAK_LIMIT / peak
@@ -143,7 +161,7 @@ def mix_pcm(plan: MixPlan) -> Iterator[np.ndarray]:
     Raises MixRejected when a stem can no longer be decoded (e.g. deleted meanwhile).
     """
     try:
-        for mix in _summed(plan.audible, plan.samplerate):
+        for mix in fitted(_summed(plan.audible, plan.samplerate), plan.frames):  # the length its header states
             # Our own rounding to 16 bits: sample = round(value * 32768), so reading back
             # as value / 32768 (the usual convention) is off by at most half a step.
             scaled = mix.T.astype(np.float64) * (plan.scale * 32768)
@@ -174,6 +192,14 @@ def mix_render(*, stems: dict[str, Path], gains: dict[str, float], stop: threadi
         peak=plan.peak,
         gain_reduction_db=plan.gain_reduction_db,
     )
+
+
+def _stated_frames(paths: list[Path], rate: int) -> int | None:
+    """The longest of the lengths the files' headers state (WAV and FLAC at ``rate``), else None."""
+    if any(path.suffix not in (".wav", ".flac") for path in paths):
+        return None  # an MP3's decoded length is known only by decoding it
+    infos = [soundfile.info(str(path)) for path in paths]
+    return max(info.frames for info in infos) if all(info.samplerate == rate for info in infos) else None
 
 
 def _summed(audible: tuple[tuple[Path, float], ...], rate: int) -> Iterator[np.ndarray]:

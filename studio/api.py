@@ -43,7 +43,8 @@ class JobMixView(APIView):
         '`{"vocals": 0, "speed": 0.75, "semitones": -2, "format": "mp3"}`. Speed and pitch are changed with '
         "Rubber Band. If the result would clip, the whole of it is turned down just enough: "
         "`X-Mix-Gain-Reduction-dB` and `X-Mix-Peak-dBFS` say by how much. The file is made as it is sent "
-        "(a WAV with its Content-Length, FLAC and MP3 without), after one read of the stems for its peak; "
+        "(a WAV with its Content-Length, FLAC and MP3 without): at once when the stems' own peaks show the mix "
+        "cannot clip (`X-Mix-Peak-dBFS` is then an upper bound), else after one read of the stems for the peak; "
         "a change of speed or pitch is rendered whole first. One mix per user at a time (429 meanwhile).",
         request=inline_serializer(
             "MixRequest",

@@ -3,10 +3,11 @@
 A render is the mix (audio.mixdown: the stems times their gains), then the practice
 stage (audio.practice: speed, pitch and the file format asked for).
 
-The mix streams: a first pass reads the stems for the mix's length and peak (no
-disk, flat memory), then the response starts and the mix is computed and encoded
-block by block as the client takes it (audio.encoders), so a three-hour mix needs
-no temporary file and its download starts after one read of the stems. Only a
+The mix streams: its length and peak are found first (audio.mixdown.mix_plan: from
+the stems' own peaks when they show the mix cannot clip, else by reading the
+stems once, with no disk and flat memory), then the response starts and the mix
+is computed and encoded block by block as the client takes it (audio.encoders),
+so a three-hour mix needs no temporary file. Only a
 change of speed or pitch renders to temporary files first (Rubber Band's peak is
 known only at the end). First passes run in a pool of their own,
 MIX_RENDER_WORKERS at a time, so file downloads never wait behind them; at most
@@ -35,9 +36,10 @@ from audio.encoders import STREAMS, EncodingRefused, wav_size
 from audio.http.streaming import ClosingStream
 from audio.mixdown import MixRejected, mix_gains, mix_pcm, mix_plan, mix_render
 from audio.practice import PRACTICE_FIELDS, Practice, practice_apply, practice_parse
+from audio.waveforms import waveforms_peak_bounds
 from jobs import selectors
 from jobs.models import JobStatus, ProcessingJob
-from jobs.stems import stem_paths
+from jobs.stems import job_waveforms, stem_paths
 
 BUSY_RETRY_SECONDS = 10
 
@@ -129,16 +131,20 @@ class _Slot:
 
 
 def render(
-    *, stems: dict[str, Path], gains: dict[str, float], practice: Practice = Practice(), stop: threading.Event
+    *,
+    stems: dict[str, Path],
+    gains: dict[str, float],
+    practice: Practice = Practice(),
+    peak_bounds: dict[str, float] | None = None,
+    stop: threading.Event,
 ) -> MixDownload:
-    """The mix's first pass (stopped when ``stop`` is set); its bytes come when ``chunks`` are read.
-
-    Raises MixRejected.
+    """The mix's first pass if it needs one (stopped when ``stop`` is set); its bytes come
+    when ``chunks`` are read. Raises MixRejected.
     """
     if practice.changes_sound:
         mix = practice_apply(mix_render(stems=stems, gains=gains, stop=stop), practice)
         return MixDownload(mix.chunks(), mix.size, mix.peak_dbfs, mix.gain_reduction_db)
-    plan = mix_plan(stems=stems, gains=gains, stop=stop)
+    plan = mix_plan(stems=stems, gains=gains, peak_bounds=peak_bounds, stop=stop)
     try:
         chunks = STREAMS[practice.format](mix_pcm(plan), rate=plan.samplerate, frames=plan.frames)
     except EncodingRefused as exc:
@@ -172,7 +178,13 @@ def mix_start(*, user: AbstractBaseUser, job_id, requested: object) -> tuple[Pro
     stems: dict[str, Path] = stem_paths(job=job)
     gains = mix_gains(requested=_gains_of(requested), stem_types=sorted(stems))
     practice = practice_parse(requested if isinstance(requested, Mapping) else {})
-    return job, practice, render_pool().submit(user_id=user.pk, stems=stems, gains=gains, practice=practice)
+    waveforms = job_waveforms(job=job)
+    bounds = waveforms_peak_bounds(waveforms) if waveforms else None
+    return (
+        job,
+        practice,
+        render_pool().submit(user_id=user.pk, stems=stems, gains=gains, practice=practice, peak_bounds=bounds),
+    )
 
 
 def mix_response(job: ProcessingJob, mix: MixDownload, practice: Practice) -> StreamingHttpResponse:

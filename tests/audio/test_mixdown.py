@@ -118,3 +118,27 @@ def test_the_streamed_mix_is_the_whole_file_render_sample_for_sample(tmp_path, g
     assert soundfile.info(io.BytesIO(flac)).frames == plan.frames  # the length is in its header from the start
     assert np.array_equal(soundfile.read(io.BytesIO(flac), dtype="int16")[0], expected)
     assert (plan.gain_reduction_db > 0) == turned_down
+
+
+def test_a_mix_its_stems_peaks_show_cannot_clip_is_planned_without_reading_them(tmp_path, monkeypatch):
+    rng = np.random.default_rng(5)
+    stems = {}
+    for name, fmt, seconds in (("bass", "wav", 3.0), ("drums", "flac", 3.4)):
+        stems[name] = tmp_path / f"{name}.{fmt}"
+        soundfile.write(
+            str(stems[name]), np.clip(rng.standard_normal((int(seconds * 44100), 2)) * 0.1, -0.4, 0.4), 44100
+        )
+    gains = {"bass": 1.0, "drums": 1.2}
+    expected = whole_file_render([(str(stems["bass"]), 1.0), (str(stems["drums"]), 1.2)])
+    bounds = {"bass": 0.41, "drums": 0.41}  # 1.0 * 0.41 + 1.2 * 0.41 < 1: cannot clip
+
+    plan = mix_plan(stems=stems, gains=gains, peak_bounds=bounds)
+    assert not plan.read_first and plan.frames == len(expected) and plan.gain_reduction_db == 0
+    wav = b"".join(STREAMS["wav"](mix_pcm(plan), rate=44100, frames=plan.frames))
+    assert np.array_equal(soundfile.read(io.BytesIO(wav), dtype="int16")[0], expected)
+
+    assert mix_plan(stems=stems, gains={"bass": 2.0, "drums": 2.0}, peak_bounds=bounds).read_first  # might clip
+    assert mix_plan(stems=stems, gains=gains, peak_bounds={"bass": 0.41}).read_first  # a stem without a bound
+    mp3 = {**stems, "drums": tmp_path / "drums.mp3"}
+    soundfile.write(str(mp3["drums"]), np.zeros((44100, 2)), 44100)
+    assert mix_plan(stems=mp3, gains=gains, peak_bounds=bounds).read_first  # its length is known only by decoding
