@@ -6,7 +6,9 @@
 For four synthesized stems of each length (16-bit 44.1 kHz stereo, written block by
 block into ``--inputs``, kept for reuse), mixes them with gains as the studio does
 (one muted, so three are read) in a fresh process per case and prints: the time
-to the first byte (the first pass, which reads the stems for the peak), the total
+to the first byte (for "read first", a first pass reads the stems for the peak;
+for "peaks bounded", the stems' peaks show the mix cannot clip, as the studio
+learns from their waveforms, and nothing is read before the first byte), the total
 time and its real-time factor (audio seconds per second), the process's peak RSS,
 and the most temporary disk its open files held at once (sampled every 50 ms from
 /proc/self/fd, which sees the anonymous temporary files too). Streaming makes none,
@@ -35,6 +37,7 @@ import soundfile
 ROOT = Path(__file__).resolve().parents[1]
 RATE = 44100
 STEMS = {"bass": 0.5, "drums": 1.0, "other": 0.8, "vocals": 0.0}  # the gains: vocals muted (an instrumental)
+STEM_PEAK = 0.4  # the synthesized stems never exceed it: a 0.3 tone and noise clipped to 0.1
 
 
 def synth_stem(path: Path, seconds: float, freq: float) -> Path:
@@ -46,7 +49,7 @@ def synth_stem(path: Path, seconds: float, freq: float) -> Path:
     with soundfile.SoundFile(str(path), "w", RATE, 2, "PCM_16") as out:
         for start in range(0, int(seconds * RATE), block):
             t = (start + np.arange(min(block, int(seconds * RATE) - start))) / RATE
-            tone = 0.3 * np.sin(2 * np.pi * freq * t) + 0.02 * rng.standard_normal(t.size)
+            tone = 0.3 * np.sin(2 * np.pi * freq * t) + np.clip(0.02 * rng.standard_normal(t.size), -0.1, 0.1)
             out.write(np.stack([tone, tone * 0.9], axis=1))
     return path
 
@@ -74,8 +77,9 @@ class TempDiskSampler(threading.Thread):
             self.peak = max(self.peak, total)
 
 
-def streamed_case(stems: dict[str, str], fmt: str) -> dict:
-    """In a fresh process: the streaming path, every byte taken and dropped."""
+def streamed_case(stems: dict[str, str], fmt: str, bounded: bool) -> dict:
+    """In a fresh process: the streaming path, every byte taken and dropped; ``bounded``: with
+    the stems' peak bounds (as the studio passes them from the waveforms), so nothing is read first."""
     sys.path.insert(0, str(ROOT))
     from audio.encoders import STREAMS
     from audio.mixdown import mix_pcm, mix_plan
@@ -83,7 +87,8 @@ def streamed_case(stems: dict[str, str], fmt: str) -> dict:
     sampler = TempDiskSampler(stems)
     sampler.start()
     started = time.perf_counter()
-    plan = mix_plan(stems={name: Path(path) for name, path in stems.items()}, gains=STEMS)
+    bounds = dict.fromkeys(STEMS, STEM_PEAK) if bounded else None
+    plan = mix_plan(stems={name: Path(path) for name, path in stems.items()}, gains=STEMS, peak_bounds=bounds)
     chunks = STREAMS[fmt](mix_pcm(plan), rate=plan.samplerate, frames=plan.frames)
     size = len(next(chunks))
     first_byte = time.perf_counter() - started
@@ -134,7 +139,7 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, nargs="+", default=[10, 60])
     parser.add_argument("--format", nargs="+", default=["wav", "flac", "mp3"], choices=["wav", "flac", "mp3"])
     parser.add_argument("--stem-format", default="flac", choices=["wav", "flac"])
-    parser.add_argument("--inputs", type=Path, default=Path(tempfile.gettempdir()) / "soundforge-bench-mix")
+    parser.add_argument("--inputs", type=Path, default=Path(tempfile.gettempdir()) / "soundforge-bench-mix-v2")
     parser.add_argument("--baseline", type=Path)
     args = parser.parse_args()
     args.inputs.mkdir(parents=True, exist_ok=True)
@@ -151,7 +156,9 @@ def main() -> None:
                 show("before streaming (WAV)", minutes, pool.apply(baseline_case, (str(args.baseline), stems)))
         for fmt in args.format:
             with spawn.Pool(1) as pool:
-                show(f"streamed {fmt.upper()}", minutes, pool.apply(streamed_case, (stems, fmt)))
+                show(f"streamed {fmt.upper()}, read first", minutes, pool.apply(streamed_case, (stems, fmt, False)))
+        with spawn.Pool(1) as pool:
+            show("streamed WAV, peaks bounded", minutes, pool.apply(streamed_case, (stems, "wav", True)))
 
 
 if __name__ == "__main__":
