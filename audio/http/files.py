@@ -7,7 +7,7 @@ from pathlib import Path
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils.http import content_disposition_header
 
-from audio.http.streaming import iterate_in_thread, read_file
+from audio.http.streaming import ClosingStream, read_file
 
 RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
 # A position of more digits than this is past any file (and int() of thousands of digits is refused).
@@ -58,7 +58,7 @@ def ranged_file_response(
         response = HttpResponse(status=status, content_type=content_type)
     else:
         response = StreamingHttpResponse(
-            iterate_in_thread(read_file(path, start, end - start + 1)), status=status, content_type=content_type
+            ClosingStream(read_file(path, start, end - start + 1)), status=status, content_type=content_type
         )
     if wanted:
         response["Content-Range"] = f"bytes {start}-{end}/{size}"

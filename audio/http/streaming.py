@@ -1,8 +1,9 @@
 """Response bodies produced chunk by chunk under ASGI.
 
 Django's ASGI handler reads a synchronous iterator to its end before sending
-anything, so a file or a ZIP would sit whole in memory. These helpers hand it an
-asynchronous iterator instead, doing the blocking work in a worker thread.
+anything, so a file or a ZIP would sit whole in memory. ClosingStream hands it an
+asynchronous iterator instead, doing the blocking work in a worker thread, and
+stops that work when the response is closed.
 """
 
 from __future__ import annotations
@@ -14,12 +15,6 @@ from pathlib import Path
 
 CHUNK = 256 * 1024
 _DONE = object()
-
-
-async def iterate_in_thread(chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
-    """Pull each item of a blocking iterator in a thread, yield it on the event loop."""
-    while (chunk := await asyncio.to_thread(next, chunks, _DONE)) is not _DONE:
-        yield chunk
 
 
 def read_file(path: Path, start: int = 0, length: int | None = None) -> Iterator[bytes]:
