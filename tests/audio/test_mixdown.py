@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import threading
 
 import numpy as np
 import pytest
@@ -142,3 +143,10 @@ def test_a_mix_its_stems_peaks_show_cannot_clip_is_planned_without_reading_them(
     mp3 = {**stems, "drums": tmp_path / "drums.mp3"}
     soundfile.write(str(mp3["drums"]), np.zeros((44100, 2)), 44100)
     assert mix_plan(stems=mp3, gains=gains, peak_bounds=bounds).read_first  # its length is known only by decoding
+
+
+def test_a_first_pass_stops_when_its_client_has_left(mixture):
+    left = threading.Event()
+    left.set()
+    with pytest.raises(MixRejected, match="cancelled"):
+        mix_plan(stems=stems_of(mixture), gains={"vocals": 2.0, "accompaniment": 2.0}, stop=left)
