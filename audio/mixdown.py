@@ -156,7 +156,7 @@ def mix_plan(
 
 
 def mix_pcm(plan: MixPlan) -> Iterator[np.ndarray]:
-    """The mix as (n, 2) int16 blocks, read from the stems a second time.
+    """The mix as (n, 2) int16 blocks, read from the stems (again, if the plan read them).
 
     Raises MixRejected when a stem can no longer be decoded (e.g. deleted meanwhile).
     """
