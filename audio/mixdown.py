@@ -1,9 +1,15 @@
-"""A job's stems summed with per-stem gains into one 16-bit WAV, rendered from the files.
+"""A job's stems summed with per-stem gains into 16-bit stereo, rendered as a stream.
 
-Stems are read block by block (audio.pcm), so memory stays flat for any length.
-The sum goes to a float temporary file first; if its peak would clip, the whole
-mix is turned down just enough to fit (never clipped or distorted) and the
-reduction is reported. The result is a 16-bit stereo WAV at the stems' rate.
+The stems are read block by block (audio.pcm), so memory stays flat and nothing
+is written to disk whatever the length. ``mix_plan`` finds the sum's length and
+peak: if the peak would clip, the whole mix is turned down just enough (never
+clipped or distorted, and the reduction is reported). When the stems' own peaks
+(from their waveforms) show that the sum cannot reach full scale, and their
+headers state their lengths (WAV, FLAC), nothing needs reading for that; else
+the stems are read once for it. ``mix_pcm`` then reads them and yields the 16-bit
+samples, which ``audio.encoders`` turn into WAV, FLAC or MP3 as they come. ``mix_render`` keeps
+the whole WAV in an anonymous temporary file for the practice stage
+(audio.practice), which needs to read it twice.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ import logging
 import math
 import os
 import tempfile
+import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,13 +28,16 @@ import av
 import numpy as np
 import soundfile
 
+from audio.encoders import wav_stream
+from audio.engines.local.audio_io import fitted
 from audio.http.streaming import CHUNK
-from audio.pcm import BLOCK_FRAMES, read_together, sample_rate
+from audio.pcm import read_together, sample_rate
 
 logger = logging.getLogger(__name__)
 
 MAX_GAIN = 2.0
 PEAK_LIMIT = 32767 / 32768  # the largest 16-bit sample, as a float
+_UNREADABLE = "A stem file could not be read, so the mix could not be rendered."
 
 
 class MixRejected(Exception):
@@ -66,6 +76,26 @@ class RenderedMix:
             self.file.close()
 
 
+@dataclass(frozen=True)
+class MixPlan:
+    """What the first pass learnt: the audible stems, the mix's rate, length, peak and scale."""
+
+    audible: tuple[tuple[Path, float], ...]
+    samplerate: int
+    frames: int
+    peak: float  # after the scale; an upper bound when the stems were not read first
+    scale: float
+    read_first: bool = True  # False: the stems' own peaks showed the mix cannot clip
+
+    @property
+    def gain_reduction_db(self) -> float:
+        return round(20 * math.log10(1 / self.scale), 2)
+
+    @property
+    def peak_dbfs(self) -> float:
+        return 20 * math.log10(self.peak) if self.peak > 0 else -math.inf
+
+
 def mix_gains(*, requested: Mapping[str, object], stem_types: list[str]) -> dict[str, float]:
     """Validate gains per stem type (0 to MAX_GAIN); a stem not named keeps gain 1.
 
@@ -89,51 +119,93 @@ def mix_gains(*, requested: Mapping[str, object], stem_types: list[str]) -> dict
     return gains
 
 
-def mix_render(*, stems: dict[str, Path], gains: dict[str, float]) -> RenderedMix:
-    """Sum ``stems`` times ``gains`` into a 16-bit WAV; stems with gain 0 are not read.
+def mix_plan(
+    *,
+    stems: dict[str, Path],
+    gains: dict[str, float],
+    peak_bounds: Mapping[str, float] | None = None,
+    stop: threading.Event | None = None,
+) -> MixPlan:
+    """The mix's length, peak and scale; stems with gain 0 are left out.
+
+    ``peak_bounds``: per stem, a magnitude its samples never exceed. If the gains
+    times them stay below full scale and the stems state their lengths, nothing is
+    read; else the stems are read once. Raises MixRejected when a stem file cannot
+    be decoded, or ``stop`` is set (its client left).
+    """
+    names = [name for name in sorted(stems) if gains.get(name)]
+    audible = tuple((stems[name], gains[name]) for name in names)
+    try:
+        rate = sample_rate(audible[0][0])
+        bound = sum(gains[name] * (peak_bounds or {}).get(name, math.inf) for name in names)
+        if bound <= PEAK_LIMIT and (frames := _stated_frames([stems[name] for name in names], rate)) is not None:
+            return MixPlan(audible=audible, samplerate=rate, frames=frames, peak=bound, scale=1.0, read_first=False)
+        frames, peak = 0, 0.0
+        for mix in _summed(audible, rate):
+            if stop is not None and stop.is_set():
+                raise MixRejected("The mix was cancelled.")
+            frames += mix.shape[1]
+            peak = max(peak, float(np.abs(mix).max(initial=0.0)))
+    except (av.FFmpegError, OSError, IndexError, soundfile.LibsndfileError) as exc:
+        logger.warning("Cannot render a mix of %s: %s", ", ".join(map(str, stems.values())), exc)
+        raise MixRejected(_UNREADABLE) from exc
+    scale = 1.0 if peak <= PEAK_LIMIT else PEAK_LIMIT / peak
+    if scale < 1.0:
+        logger.info("Mix turned down by %.2f dB to avoid clipping (peak %.3f)", -20 * math.log10(scale), peak)
+    return MixPlan(audible=audible, samplerate=rate, frames=frames, peak=peak * scale, scale=scale)
+
+
+def mix_pcm(plan: MixPlan) -> Iterator[np.ndarray]:
+    """The mix as (n, 2) int16 blocks, read from the stems (again, if the plan read them).
+
+    Raises MixRejected when a stem can no longer be decoded (e.g. deleted meanwhile).
+    """
+    try:
+        for mix in fitted(_summed(plan.audible, plan.samplerate), plan.frames):  # the length its header states
+            # Our own rounding to 16 bits: sample = round(value * 32768), so reading back
+            # as value / 32768 (the usual convention) is off by at most half a step.
+            scaled = mix.T.astype(np.float64) * (plan.scale * 32768)
+            yield np.clip(np.rint(scaled), -32768, 32767).astype(np.int16)
+    except (av.FFmpegError, OSError) as exc:
+        logger.warning("A stem of a mix could no longer be read: %s", exc)
+        raise MixRejected(_UNREADABLE) from exc
+
+
+def mix_render(*, stems: dict[str, Path], gains: dict[str, float], stop: threading.Event | None = None) -> RenderedMix:
+    """The whole mix as a 16-bit WAV in an anonymous temporary file (for the practice stage).
 
     Raises MixRejected when a stem file cannot be decoded.
     """
-    audible = [(stems[name], gains[name]) for name in sorted(stems) if gains.get(name)]
+    plan = mix_plan(stems=stems, gains=gains, stop=stop)
+    result = tempfile.TemporaryFile()  # noqa: SIM115 (handed to the caller, closed by it)
     try:
-        rate = sample_rate(audible[0][0])
-        with tempfile.TemporaryFile() as summed:
-            frames, peak = _sum_into(summed, audible, rate)
-            scale = 1.0 if peak <= PEAK_LIMIT else PEAK_LIMIT / peak
-            result = tempfile.TemporaryFile()  # noqa: SIM115 (handed to the response, closed by it)
-            _to_pcm16(summed, result, scale, rate)
-    except (av.FFmpegError, OSError, IndexError) as exc:
-        logger.warning("Cannot render a mix of %s: %s", ", ".join(map(str, stems.values())), exc)
-        raise MixRejected("A stem file could not be read, so the mix could not be rendered.") from exc
+        for chunk in wav_stream(mix_pcm(plan), rate=plan.samplerate, frames=plan.frames):
+            result.write(chunk)
+    except BaseException:
+        result.close()
+        raise
     result.seek(0)
-    reduction = 20 * math.log10(1 / scale)
-    if reduction:
-        logger.info("Mix turned down by %.2f dB to avoid clipping (peak %.3f)", reduction, peak)
     return RenderedMix(
-        file=result, samplerate=rate, frames=frames, peak=peak * scale, gain_reduction_db=round(reduction, 2)
+        file=result,
+        samplerate=plan.samplerate,
+        frames=plan.frames,
+        peak=plan.peak,
+        gain_reduction_db=plan.gain_reduction_db,
     )
 
 
-def _sum_into(target: IO[bytes], audible: list[tuple[Path, float]], rate: int) -> tuple[int, float]:
-    frames, peak = 0, 0.0
-    with soundfile.SoundFile(target, "w", samplerate=rate, channels=2, subtype="FLOAT", format="WAV") as out:
-        for blocks in read_together([path for path, _ in audible], rate=rate):
-            mix = np.zeros_like(blocks[0])
-            for block, (_, gain) in zip(blocks, audible):
-                mix += block * np.float32(gain)
-            out.write(mix.T)
-            frames += mix.shape[1]
-            peak = max(peak, float(np.abs(mix).max(initial=0.0)))
-    return frames, peak
+def _stated_frames(paths: list[Path], rate: int) -> int | None:
+    """The longest of the lengths the files' headers state (WAV and FLAC at ``rate``), else None."""
+    if any(path.suffix not in (".wav", ".flac") for path in paths):
+        return None  # an MP3's decoded length is known only by decoding it
+    infos = [soundfile.info(str(path)) for path in paths]
+    return max(info.frames for info in infos) if all(info.samplerate == rate for info in infos) else None
 
 
-def _to_pcm16(source: IO[bytes], target: IO[bytes], scale: float, rate: int) -> None:
-    source.seek(0)
-    with (
-        soundfile.SoundFile(source) as summed,
-        soundfile.SoundFile(target, "w", samplerate=rate, channels=2, subtype="PCM_16", format="WAV") as out,
-    ):
-        for block in summed.blocks(blocksize=BLOCK_FRAMES, dtype="float64"):
-            # Our own rounding to 16 bits: sample = round(value * 32768), so reading back
-            # as value / 32768 (the usual convention) is off by at most half a step.
-            out.write(np.clip(np.rint(block * (scale * 32768)), -32768, 32767).astype(np.int16))
+def _summed(audible: tuple[tuple[Path, float], ...], rate: int) -> Iterator[np.ndarray]:
+    """The float32 sum of the stems times their gains, as (2, n) blocks."""
+    for blocks in read_together([path for path, _ in audible], rate=rate):
+        mix = np.zeros_like(blocks[0])
+        for block, (_, gain) in zip(blocks, audible):
+            mix += block * np.float32(gain)
+        yield mix

@@ -21,7 +21,7 @@ from pathlib import Path
 import av
 import numpy as np
 
-from audio.engines.levels import PEAK_BINS, Levels, level_dbfs
+from audio.engines.levels import PEAK_BINS, PEAK_SCALE, Levels, level_dbfs
 from audio.pcm import read_blocks, read_together, sample_rate
 from audio.storage import StorageFailed, bytes_get, bytes_put, local_copy
 
@@ -104,6 +104,15 @@ def _stem_entry(entry: dict, mix_dbfs: float | None) -> dict:
 
 def _rounded(value: float | None) -> float | None:
     return None if value is None else round(value, 1) + 0.0  # no -0.0
+
+
+def waveforms_peak_bounds(document: dict) -> dict[str, float]:
+    """Per stem, a magnitude its samples never exceed, from its quantized peaks (rounded to
+    the nearest step, so half a step more, and a little for the 16-bit writing)."""
+    return {
+        name: (max(map(abs, entry["peaks"]), default=0) + 0.5) / PEAK_SCALE + 1e-4
+        for name, entry in document["stems"].items()
+    }
 
 
 def waveforms_store(*, target: str, original: Path, stems: dict[str, Path], levels: dict | None = None) -> dict:

@@ -14,7 +14,7 @@ from audio import services as audio_services
 from audio.decoding import AudioRejected
 from audio.http.errors import error_body
 from audio.http.files import download_response
-from audio.http.streaming import iterate_in_thread
+from audio.http.streaming import ClosingStream
 from audio.http.throttling import UPLOAD, throttled
 from audio.http.zipstream import zip_stream
 from audio.storage import StorageFailed
@@ -139,6 +139,6 @@ def _zip_response(request: HttpRequest, job, stem_rows) -> HttpResponse:
     if request.method == "HEAD":  # what a GET would send, without building the archive
         response = HttpResponse(content_type="application/zip")
     else:
-        response = StreamingHttpResponse(iterate_in_thread(zip_stream(files)), content_type="application/zip")
+        response = StreamingHttpResponse(ClosingStream(zip_stream(files)), content_type="application/zip")
     response["Content-Disposition"] = content_disposition_header(True, name)
     return response

@@ -24,6 +24,12 @@ class MixBusy(APIException):
     wait = mixing.BUSY_RETRY_SECONDS
 
 
+class YourMixUnderWay(APIException):
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_code = "mix_under_way"
+    wait = mixing.BUSY_RETRY_SECONDS
+
+
 class JobMixView(APIView):
     parser_classes = [JSONParser]
 
@@ -36,7 +42,10 @@ class JobMixView(APIView):
         f"{SEMITONE_RANGE[1]:+g}, speed kept) and `format` ({', '.join(OUTPUT_FORMATS)}; 16-bit, MP3 for mp3), "
         '`{"vocals": 0, "speed": 0.75, "semitones": -2, "format": "mp3"}`. Speed and pitch are changed with '
         "Rubber Band. If the result would clip, the whole of it is turned down just enough: "
-        "`X-Mix-Gain-Reduction-dB` and `X-Mix-Peak-dBFS` say by how much.",
+        "`X-Mix-Gain-Reduction-dB` and `X-Mix-Peak-dBFS` say by how much. The file is made as it is sent "
+        "(a WAV with its Content-Length, FLAC and MP3 without): at once when the stems' own peaks show the mix "
+        "cannot clip (`X-Mix-Peak-dBFS` is then an upper bound), else after one read of the stems for the peak; "
+        "a change of speed or pitch is rendered whole first. One mix per user at a time (429 meanwhile).",
         request=inline_serializer(
             "MixRequest",
             {
@@ -55,16 +64,16 @@ class JobMixView(APIView):
                 (200, content_type): OpenApiResponse(OpenApiTypes.BINARY, description="The mix, as an attachment.")
                 for _, _, content_type in OUTPUT_FORMATS.values()
             },
-            **error_responses(400, 403, 404, 409, 503),
+            **error_responses(400, 403, 404, 409, 429, 503),
         },
     )
     def post(self, request: Request, job_id) -> HttpResponse:
         try:
             job, practice, rendering = mixing.mix_start(user=request.user, job_id=job_id, requested=request.data)
-            return mixing.mix_response(job, rendering.result(), practice)
+            return mixing.mix_response(job, rendering.future.result(), practice)
         except mixing.MixNotReady as exc:
             raise Conflict(exc.message) from exc
         except MixRejected as exc:
             raise ValidationError(exc.message) from exc
         except mixing.MixBusy as exc:
-            raise MixBusy(exc.message) from exc
+            raise (YourMixUnderWay if exc.own else MixBusy)(exc.message) from exc

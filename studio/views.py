@@ -76,13 +76,17 @@ async def job_mix(request: HttpRequest, job_id) -> HttpResponse:
         job, practice, rendering = await sync_to_async(mixing.mix_start)(
             user=request.user, job_id=job_id, requested=_requested_gains(request)
         )
-        mix = await asyncio.wrap_future(rendering)
+        try:
+            mix = await asyncio.wrap_future(rendering.future)
+        except asyncio.CancelledError:  # the client went away during the first pass
+            rendering.stop.set()
+            raise
     except mixing.MixNotReady as exc:
         return error_response(exc.message, status=409)
     except MixRejected as exc:
         return error_response(exc.message)
     except mixing.MixBusy as exc:
-        response = error_response(exc.message, status=503)
+        response = error_response(exc.message, status=429 if exc.own else 503)
         response["Retry-After"] = str(mixing.BUSY_RETRY_SECONDS)
         return response
     return mixing.mix_response(job, mix, practice)

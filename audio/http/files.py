@@ -13,7 +13,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.utils.http import content_disposition_header
 
-from audio.http.streaming import iterate_in_thread
+from audio.http.streaming import ClosingStream
 from audio.storage import download_url, file_size, read_range
 
 RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
@@ -29,6 +29,12 @@ def _position(digits: str) -> int:
     return int(digits) if len(digits) <= MAX_DIGITS else 10**MAX_DIGITS
 
 
+def _below(digits: str, other: str) -> bool:
+    """Whether the number ``digits`` spell is below ``other``'s, at any length (no int() of either)."""
+    digits, other = digits.lstrip("0") or "0", other.lstrip("0") or "0"
+    return (len(digits), digits) < (len(other), other)
+
+
 def requested_range(header: str, size: int) -> tuple[int, int] | None:
     """(start, end) inclusive for a single ``bytes=`` range, (-1, -1) if unsatisfiable, None
     to send the whole file (no header, one we do not take, or an invalid range such as
@@ -38,9 +44,9 @@ def requested_range(header: str, size: int) -> tuple[int, int] | None:
         return None
     first, last = match.groups()
     if first:
-        start = _position(first)
-        if last and _position(last) < start:
+        if last and _below(last, first):
             return None
+        start = _position(first)
         end = min(_position(last) if last else size - 1, size - 1)
     else:
         start, end = max(size - _position(last), 0), size - 1
@@ -65,7 +71,7 @@ def ranged_file_response(
         response = HttpResponse(status=status, content_type=content_type)
     else:
         response = StreamingHttpResponse(
-            iterate_in_thread(read_range(name, start, end - start + 1)), status=status, content_type=content_type
+            ClosingStream(read_range(name, start, end - start + 1)), status=status, content_type=content_type
         )
     if wanted:
         response["Content-Range"] = f"bytes {start}-{end}/{size}"

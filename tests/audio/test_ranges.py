@@ -23,6 +23,7 @@ SIZE = 1000
         ("bytes=1000-", (-1, -1)),
         ("bytes=-0", (-1, -1)),
         ("bytes=5-3", None),  # invalid: ignored, the whole file is sent
+        ("bytes=1" + "0" * 30 + "1-1" + "0" * 30, None),  # invalid too, past any file
         ("bytes=0-1,5-9", None),  # several ranges: not taken, the whole file
         ("items=0-9", None),
         ("bytes=" + "9" * 5000 + "-", (-1, -1)),

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import soundfile
 
-from audio.waveforms import PEAK_BINS, waveforms_compute
+from audio.waveforms import PEAK_BINS, waveforms_compute, waveforms_peak_bounds
 
 RATE = 44100
 
@@ -59,3 +59,14 @@ def test_short_files_get_fewer_bins_and_flac_stems_are_read(tmp_path):
     doc = waveforms_compute(original=write(tmp_path / "mix.wav", sine(0.5, 0.25)), stems=stems)
     assert 2 <= len(doc["stems"]["vocals"]["peaks"]) < 2 * PEAK_BINS
     assert doc["stems"]["vocals"]["relative_db"] == 0.0
+
+
+@pytest.mark.parametrize("amplitude", [0.0, 0.2, 0.5 / 127, 0.999])
+def test_a_stems_peak_bound_is_never_below_its_real_peak_and_at_most_a_step_above(tmp_path, amplitude):
+    rng = np.random.default_rng(3)
+    noise = np.clip(rng.standard_normal((RATE * 5, 2)) * amplitude / 3, -amplitude, amplitude).astype(np.float32)
+    noise[RATE] = amplitude  # the peak, once
+    path = write(tmp_path / "stem.wav", noise)
+    real = np.abs(soundfile.read(str(path), dtype="float32")[0]).max()
+    bound = waveforms_peak_bounds(waveforms_compute(original=path, stems={"bass": path}))["bass"]
+    assert real <= bound <= real + 1 / 127 + 1e-3

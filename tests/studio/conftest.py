@@ -50,7 +50,9 @@ def track(user, tmp_path):
 def complete_job(track, tmp_path):
     """A job completed the way jobs.services.job_complete does it: stems stored, meta saved."""
 
-    def complete(*, preview: bool = False, vocals: float = 0.1, age_minutes: int = 0, meta=None) -> ProcessingJob:
+    def complete(
+        *, preview: bool = False, vocals: float = 0.1, age_minutes: int = 0, meta=None, seconds: float = 3
+    ) -> ProcessingJob:
         created = timezone.now() - timedelta(minutes=age_minutes)
         job = ProcessingJob.objects.create(
             track=track,
@@ -64,8 +66,8 @@ def complete_job(track, tmp_path):
         work = tmp_path / f"work-{job.id}"
         work.mkdir()
         files = {"vocals": work / "vocals.wav", "instrumental": work / "instrumental.wav"}
-        soundfile.write(str(files["vocals"]), tone(3, vocals, 440), RATE, subtype="PCM_16")
-        soundfile.write(str(files["instrumental"]), tone(3, 0.3, 220), RATE, subtype="PCM_16")
+        soundfile.write(str(files["vocals"]), tone(seconds, vocals, 440), RATE, subtype="PCM_16")
+        soundfile.write(str(files["instrumental"]), tone(seconds, 0.3, 220), RATE, subtype="PCM_16")
         stems_draw(job=job, files=files, original=tmp_path / "Night Drive.wav")
         stems_record(stems=stems_upload(job=job, files=files))
         ProcessingJob.objects.filter(pk=job.pk).update(

@@ -48,35 +48,47 @@ def test_another_users_job_is_not_found(other_user, complete_job):
 
 @pytest.fixture
 def blocked_renders(settings, monkeypatch):
-    """A render pool of one worker whose renders wait until released."""
+    """A render pool of one worker (two mixes under way) whose first passes wait until released."""
     settings.MIX_RENDER_WORKERS = 1
     mixing.render_pool.cache_clear()
     release, threads = threading.Event(), []
 
-    def render(**kwargs):
+    def plan(**kwargs):
         threads.append(threading.current_thread().name)
         release.wait(30)
         raise mixing.MixRejected("released")
 
-    monkeypatch.setattr(mixing, "mix_render", render)
+    monkeypatch.setattr(mixing, "mix_plan", plan)
     yield release, threads
     release.set()
     mixing.render_pool.cache_clear()
 
 
-def test_renders_beyond_the_pool_and_its_queue_are_refused_at_once(user, user_client, complete_job, blocked_renders):
+def test_mixes_beyond_the_pool_are_refused_at_once(user, user_client, complete_job, blocked_renders):
     release, threads = blocked_renders
     job = complete_job()
     pool = mixing.render_pool()
-    waiting = [pool.submit(stems={}, gains={}) for _ in range(2)]  # one rendering, one waiting: full
-    page = user_client.post(f"/jobs/{job.id}/mix", {"vocals": "1"})
-    assert page.status_code == 503 and page["Retry-After"] == str(mixing.BUSY_RETRY_SECONDS)
-    assert "try again in a few seconds" in page.json()["detail"]
+    waiting = [pool.submit(user_id=name, stems={}, gains={}) for name in ("bob", "carol")]  # two under way: full
+    answer = user_client.post(f"/jobs/{job.id}/mix", {"vocals": "1"})
+    assert answer.status_code == 503 and answer["Retry-After"] == str(mixing.BUSY_RETRY_SECONDS)
+    assert "try again in a few seconds" in answer.json()["detail"]
     api = token_client(user).post(f"/api/jobs/{job.id}/mix/", {"vocals": 1}, format="json")
     assert api.status_code == 503 and api["Retry-After"]
     release.set()
-    for future in waiting:
+    for rendering in waiting:
         with pytest.raises(mixing.MixRejected):
-            future.result(10)
-    assert set(threads) == {"mix-render_0"}, "renders run in the pool's own thread, not the file-serving ones"
+            rendering.future.result(10)
+    assert set(threads) == {"mix-render_0"}, "first passes run in the pool's own thread, not the file-serving ones"
     assert token_client(user).post(f"/api/jobs/{job.id}/mix/", {"vocals": 1}, format="json").status_code == 400
+
+
+def test_one_mix_per_user_at_a_time_and_its_slot_is_freed_when_its_download_ends(user, complete_job):
+    job = complete_job()
+    api = token_client(user)
+    first = api.post(f"/api/jobs/{job.id}/mix/", {"vocals": 1}, format="json")
+    assert first.status_code == 200  # its body is made as it is read: the mix is still under way
+    second = api.post(f"/api/jobs/{job.id}/mix/", {"vocals": 0.5}, format="json")
+    assert second.status_code == 429 and second["Retry-After"] == str(mixing.BUSY_RETRY_SECONDS)
+    assert "Your previous mix is still being prepared or downloaded" in second.json()["detail"]
+    b"".join(first)  # downloaded to the end (the test client then closes the response)
+    assert api.post(f"/api/jobs/{job.id}/mix/", {"vocals": 0.5}, format="json").status_code == 200

@@ -92,3 +92,11 @@ def test_the_pages_form_sends_speed_pitch_and_format(user_client, complete_job):
     assert answer.status_code == 200 and answer["Content-Type"] == "audio/flac"
     samples, _ = soundfile.read(io.BytesIO(b"".join(answer)))
     assert len(samples) == 4 * RATE
+
+
+@pytest.mark.parametrize("fmt", ["flac", "mp3"])
+def test_a_flac_or_mp3_mix_at_its_own_speed_streams_without_a_length_up_front(user, complete_job, fmt):
+    answer, samples = download(user, complete_job(), {"vocals": 0, "format": fmt})
+    assert not answer.has_header("Content-Length"), "the size is known only once the encoder is done"
+    assert abs(len(samples) - 3 * RATE) < 0.05 * RATE  # MP3 frames pad a little
+    assert dominant(samples[RATE // 2 : int(2.5 * RATE), 0]) == pytest.approx(220, abs=1)
