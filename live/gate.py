@@ -38,7 +38,7 @@ class VocalsGate:
         while position < end:
             stop = min(end, (position // BLOCK + 1) * BLOCK)
             piece = slice(position - start, stop - start)
-            gain = self._gains(vocals[:, piece])
+            gain = self._gains(vocals[:, piece], ends_block=stop % BLOCK == 0)
             moved = vocals[:, piece] * (1 - gain)
             vocals[:, piece] -= moved
             accompaniment[:, piece] += moved
@@ -50,13 +50,14 @@ class VocalsGate:
         moved = vocals * (1 - self.gain)
         return vocals - moved, accompaniment + moved
 
-    def _gains(self, block: np.ndarray) -> np.ndarray:
-        """The gain over this block, from the gate's state and the block's level."""
+    def _gains(self, block: np.ndarray, *, ends_block: bool) -> np.ndarray:
+        """The gain over this block (or the part of it given now), from the gate's state and the
+        block's level; the hold counts whole blocks, however the stream is cut."""
         level = _dbfs(block)
         if level >= OPEN_DBFS:
             target, self.hold = 1.0, HOLD_BLOCKS
         elif level <= CLOSE_DBFS and self.hold > 0:
-            target, self.hold = 1.0, self.hold - 1
+            target, self.hold = 1.0, self.hold - ends_block
         elif level <= CLOSE_DBFS:
             target = 0.0
         else:

@@ -45,11 +45,16 @@ class Pump:
         send_chunk: Callable[[Chunk], Awaitable[None]],
         send_stats: Callable[[dict], Awaitable[None]],
     ) -> None:
-        self.worker, self.stream_id = worker, stream_id
+        self.worker, self.stream_id, self.setting = worker, stream_id, setting
         self.grace = setting.deadline_samples / SAMPLE_RATE
         self.delivery = Delivery(stems=STEMS, channels=channels, latency=setting.latency_samples)
         self.send_chunk, self.send_stats = send_chunk, send_stats
         self.pending: deque[tuple[asyncio.Future, int]] = deque()  # model calls in order, and their frames
+        # Input not handed to the model yet: it completes no run of the model. It goes with the
+        # message that does, so the model process is called once per run, not once per message.
+        self.held: list[bytes] = []
+        self.held_frames = 0
+        self.runs_fed = 0
         self.deadlines: deque[tuple[int, float]] = deque()  # (output frames due, when they must go)
         self.wake = asyncio.Event()
         self.ending = False
@@ -70,7 +75,12 @@ class Pump:
         if self.delivery.received == 0:
             self.clock_start = now - len(frames) / SAMPLE_RATE
         self.delivery.add_input(frames)
-        self.pending.append((self.worker.feed(self.stream_id, data, self._sent), len(frames)))
+        self.held.append(data)
+        self.held_frames += len(frames)
+        runs = self.setting.runs_ready(self.delivery.received)
+        if runs > self.runs_fed:
+            self.runs_fed = runs
+            self._hand_over()
         real_time = self.clock_start + self.delivery.received / SAMPLE_RATE
         if not self.ahead and real_time - now > AHEAD_SECONDS:
             self.ahead = True
@@ -81,6 +91,12 @@ class Pump:
         while self._backlog() > MAX_BACKLOG_SECONDS * SAMPLE_RATE:
             await asyncio.wait([self.pending[0][0]])
             self._collect()
+
+    def _hand_over(self) -> None:
+        """Give the held input to the model."""
+        if self.held:
+            self.pending.append((self.worker.feed(self.stream_id, b"".join(self.held), self._sent), self.held_frames))
+            self.held, self.held_frames = [], 0
 
     def _sent(self) -> int:
         return self.delivery.sent
@@ -140,6 +156,7 @@ class Pump:
         self.ending = True
         self.wake.set()
         await self.task  # sends nothing more
+        self._hand_over()
         while self.pending:
             await asyncio.wait([self.pending[0][0]])
             self._collect()

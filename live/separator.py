@@ -53,6 +53,12 @@ class Setting:
     def latency_ms(self) -> float:
         return 1000 * self.latency_samples / SAMPLE_RATE
 
+    def runs_ready(self, received: int) -> int:
+        """Runs of ``step`` frames, counted from the stream's start, whose windows (lookahead
+        included) have fully arrived once ``received`` input samples have."""
+        complete = (received - HALF) // HOP + 1 if received >= HALF else 0
+        return max(0, complete - self.lookahead) // self.step
+
     @property
     def deadline_samples(self) -> int:
         """How long after its frames are due the model's output may come, at most (one step of
@@ -141,9 +147,8 @@ class StreamSeparator:
         self.received += samples.shape[1]
 
     def steps_ready(self) -> int:
-        """Runs of ``step`` frames whose window (lookahead included) has fully arrived."""
-        complete = (self.received - HALF) // HOP + 1 if self.received >= HALF else 0
-        return max(0, (complete - self.setting.lookahead - self.next_frame) // self.setting.step)
+        """Runs of ``step`` frames ready to separate (``next_frame`` is always a whole number of runs)."""
+        return max(0, self.setting.runs_ready(self.received) - self.next_frame // self.setting.step)
 
     def take(self) -> Output:
         """The output samples made final by the passes so far."""

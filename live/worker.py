@@ -80,8 +80,9 @@ class Call:
 
 def _run(calls: list[Call]) -> list[tuple[Output, float, int] | None]:
     """Run the calls in order, the separation in one pass for every stream fed. A stream's last
-    feed answers (Output, compute seconds, frames skipped so far); its earlier feeds in the batch and the other calls
-    answer None (and so does a feed of a stream closed meanwhile)."""
+    feed and a finish answer (Output, compute seconds, frames skipped so far); the rest answer
+    None: a stream's earlier feeds in the batch, open and close, and the calls of a stream this
+    process does not hold (closed meanwhile, or held by a process that died)."""
     results: list[tuple[Output, float, int] | None] = [None] * len(calls)
     fed: dict[str, int] = {}  # stream id -> the index of its last feed in ``calls``
     for index, call in enumerate(calls):
@@ -90,9 +91,9 @@ def _run(calls: list[Call]) -> list[tuple[Output, float, int] | None]:
         elif call.kind == "close":
             _streams.pop(call.stream_id, None)
             fed.pop(call.stream_id, None)
-        elif call.kind == "finish":
+        elif call.kind == "finish" and call.stream_id in _streams:
             results[index] = _finish(call.stream_id)
-        elif call.stream_id in _streams:  # a feed: its stream's output comes with the stream's last feed
+        elif call.kind == "feed" and call.stream_id in _streams:  # the output comes with the last feed
             separator, channels = _streams[call.stream_id]
             separator.add(_as_float(call.pcm, channels))
             separator.skip_before(call.skip_before)
@@ -196,9 +197,13 @@ class ModelWorker:
         ``skip_before()``: the frame before which output is no longer wanted (it went out dry)."""
         return self._submit(Call("feed", stream_id, pcm=pcm), skip_before)
 
-    def finish(self, stream_id: str) -> asyncio.Future:
-        """A future of (Output, compute seconds, frames skipped so far): the rest of the output."""
-        return self._submit(Call("finish", stream_id))
+    async def finish(self, stream_id: str) -> tuple[Output, float, int]:
+        """(Output, compute seconds, frames skipped so far): the rest of the output; raises
+        WorkerUnavailable when the process holding the stream died."""
+        answer = await self._submit(Call("finish", stream_id))
+        if answer is None:
+            raise WorkerUnavailable("The separation process stopped.")
+        return answer
 
     async def close(self, stream_id: str) -> None:
         if self._pool is None:
