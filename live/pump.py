@@ -5,8 +5,10 @@ notes when the output it makes due must go at the latest: one model step after t
 input came (or after real-time pace would have brought it, for a client slightly
 ahead). The sending side (``run``, a task of its own) sends separated output as soon
 as it is due and the model has it, and at a deadline sends what the model has not
-finished dry (live.delivery). A client more than AHEAD_SECONDS ahead of real time
-plays nothing live: it has no deadlines and is served as fast as the model goes.
+finished dry (live.delivery); the model then skips what went out dry, so a stream
+that fell behind catches up at once instead of computing audio nobody will hear. A
+client more than AHEAD_SECONDS ahead of real time plays nothing live: it has no
+deadlines and is served as fast as the model goes.
 Once MAX_BACKLOG_SECONDS of a stream's audio wait for the model, ``push`` waits too,
 and the socket stops reading: nothing is buffered without bound.
 """
@@ -21,7 +23,7 @@ from collections.abc import Awaitable, Callable
 import numpy as np
 
 from live.delivery import Chunk, Delivery
-from live.separator import HOP, STEMS, Setting
+from live.separator import HOP, STEMS, Output, Setting
 from live.worker import ModelWorker
 
 SAMPLE_RATE = 44100
@@ -43,11 +45,16 @@ class Pump:
         send_chunk: Callable[[Chunk], Awaitable[None]],
         send_stats: Callable[[dict], Awaitable[None]],
     ) -> None:
-        self.worker, self.stream_id = worker, stream_id
-        self.grace = setting.step * HOP / SAMPLE_RATE
+        self.worker, self.stream_id, self.setting = worker, stream_id, setting
+        self.grace = setting.deadline_samples / SAMPLE_RATE
         self.delivery = Delivery(stems=STEMS, channels=channels, latency=setting.latency_samples)
         self.send_chunk, self.send_stats = send_chunk, send_stats
         self.pending: deque[tuple[asyncio.Future, int]] = deque()  # model calls in order, and their frames
+        # Input not handed to the model yet: it completes no run of the model. It goes with the
+        # message that does, so the model process is called once per run, not once per message.
+        self.held: list[bytes] = []
+        self.held_frames = 0
+        self.runs_fed = 0
         self.deadlines: deque[tuple[int, float]] = deque()  # (output frames due, when they must go)
         self.wake = asyncio.Event()
         self.ending = False
@@ -55,6 +62,7 @@ class Pump:
         self.task: asyncio.Task | None = None
         self.clock_start = 0.0
         self.compute_seconds = 0.0
+        self.skipped_frames = 0
         self.stats_at = time.monotonic()
 
     @property
@@ -67,7 +75,12 @@ class Pump:
         if self.delivery.received == 0:
             self.clock_start = now - len(frames) / SAMPLE_RATE
         self.delivery.add_input(frames)
-        self.pending.append((self.worker.feed(self.stream_id, data), len(frames)))
+        self.held.append(data)
+        self.held_frames += len(frames)
+        runs = self.setting.runs_ready(self.delivery.received)
+        if runs > self.runs_fed:
+            self.runs_fed = runs
+            self._hand_over()
         real_time = self.clock_start + self.delivery.received / SAMPLE_RATE
         if not self.ahead and real_time - now > AHEAD_SECONDS:
             self.ahead = True
@@ -79,6 +92,15 @@ class Pump:
             await asyncio.wait([self.pending[0][0]])
             self._collect()
 
+    def _hand_over(self) -> None:
+        """Give the held input to the model."""
+        if self.held:
+            self.pending.append((self.worker.feed(self.stream_id, b"".join(self.held), self._sent), self.held_frames))
+            self.held, self.held_frames = [], 0
+
+    def _sent(self) -> int:
+        return self.delivery.sent
+
     def _backlog(self) -> int:
         return sum(frames for future, frames in self.pending if not future.done())
 
@@ -86,9 +108,14 @@ class Pump:
         """Take the model's finished answers, in order."""
         while self.pending and self.pending[0][0].done():
             future, _ = self.pending.popleft()
-            output, seconds = future.result()  # raises WorkerUnavailable
-            self.delivery.add_wet(output)
-            self.compute_seconds += seconds
+            answer = future.result()  # raises WorkerUnavailable
+            if answer is not None:  # None: a later feed in the same batch has the output
+                self._add(*answer)
+
+    def _add(self, output: Output, seconds: float, skipped: int) -> None:
+        self.delivery.add_wet(output)
+        self.compute_seconds += seconds
+        self.skipped_frames = skipped
 
     def start(self) -> asyncio.Task:
         """Start sending (a task: it raises WorkerUnavailable when the model process dies)."""
@@ -129,12 +156,11 @@ class Pump:
         self.ending = True
         self.wake.set()
         await self.task  # sends nothing more
+        self._hand_over()
         while self.pending:
             await asyncio.wait([self.pending[0][0]])
             self._collect()
-        output, seconds = await self.worker.finish(self.stream_id)
-        self.delivery.add_wet(output)
-        self.compute_seconds += seconds
+        self._add(*await self.worker.finish(self.stream_id))
         chunk = self.delivery.take(self.delivery.received)
         if chunk is not None:
             await self.send_chunk(chunk)
@@ -149,6 +175,7 @@ class Pump:
             "frames_in": delivery.received,
             "frames_out": delivery.sent,
             "fallback_frames": delivery.fallback_frames,
+            "skipped_frames": self.skipped_frames,
             "compute_ms_per_hop": round(1000 * self.compute_seconds / hops, 3),
             "queue_depth": len(self.pending),
         }

@@ -13,11 +13,13 @@ sample ``f * HOP - HALF`` is final once frame ``f + lookahead`` is, and frames
 are taken ``step`` at a time, so output frame k is final once input frame
 ``k + latency`` has arrived, ``latency = (step + lookahead) * HOP + N_FFT - 1``.
 
-Silence in gives silence out: the masks only scale the input's own spectrum.
+Silence in gives silence out: the masks only scale the input's own spectrum, and the vocals
+gate (live.gate) closes on it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,6 +27,7 @@ import torch
 
 from audio.engines.local.spleeter.separator import HALF, HOP, N_FFT, SAMPLE_RATE, SpleeterSeparator, overlap_add
 from audio.engines.local.spleeter.weights import INSTRUMENTS
+from live.gate import VocalsGate
 
 STEMS = INSTRUMENTS  # ("vocals", "accompaniment"): the order of the wire protocol's stem index
 CHANNELS = 2
@@ -49,6 +52,18 @@ class Setting:
     @property
     def latency_ms(self) -> float:
         return 1000 * self.latency_samples / SAMPLE_RATE
+
+    def runs_ready(self, received: int) -> int:
+        """Runs of ``step`` frames, counted from the stream's start, whose windows (lookahead
+        included) have fully arrived once ``received`` input samples have."""
+        complete = (received - HALF) // HOP + 1 if received >= HALF else 0
+        return max(0, complete - self.lookahead) // self.step
+
+    @property
+    def deadline_samples(self) -> int:
+        """How long after its frames are due the model's output may come, at most (one step of
+        audio: the model's time for a pass); later, they go dry. A player buffers this much."""
+        return self.step * HOP
 
 
 # From the lowest latency to the highest; a client asking for N ms gets the highest
@@ -94,19 +109,24 @@ class Output:
 
 
 class StreamSeparator:
-    """One stream's separation state around a shared, loaded SpleeterSeparator."""
+    """One stream's separation state around a shared, loaded SpleeterSeparator.
+
+    ``feed`` separates one stream alone; a model process serving several streams adds
+    each one's input (``add``) and separates them in one pass (``separate_together``)."""
 
     def __init__(self, model: SpleeterSeparator, setting: Setting) -> None:
         self.model = model
         self.setting = setting
         self.received = 0  # input samples so far
-        self.next_frame = 0  # frames before it are overlap-added into ``acc``
+        self.next_frame = 0  # frames before it are overlap-added into ``acc`` (or skipped)
         self.final = 0  # output samples before it have been returned
+        self.skipped_frames = 0  # STFT frames never separated: their output was no longer wanted
         # Input from sample ``input_start`` on: what the next windows still read.
         self.input_start = 0
         self.input = np.zeros((CHANNELS, 0), dtype=np.float32)
         # Overlap-add accumulators from sample ``final`` on.
         self.acc = {stem: np.zeros((CHANNELS, 0), dtype=np.float64) for stem in STEMS}
+        self.gate = VocalsGate()
         window = model.window
         head = _window_envelope(window, N_FFT // HOP + 4)
         self.envelope_head = head[HALF : HALF + N_FFT]  # from sample 0, where frames before 0 are missing
@@ -117,54 +137,72 @@ class StreamSeparator:
 
     def feed(self, samples: np.ndarray) -> Output:
         """Add float32 (2, n) input; return the output samples that became final."""
+        self.add(samples)
+        separate_together([self])
+        return self.take()
+
+    def add(self, samples: np.ndarray) -> None:
+        """Add float32 (2, n) input, separating nothing yet."""
         self.input = np.concatenate([self.input, samples.astype(np.float32)], axis=1)
         self.received += samples.shape[1]
-        complete = (self.received - HALF) // HOP + 1 if self.received >= HALF else 0
-        setting = self.setting
-        steps = max(0, (complete - setting.lookahead - self.next_frame) // setting.step)
-        self._emit(steps)
+
+    def steps_ready(self) -> int:
+        """Runs of ``step`` frames ready to separate (``next_frame`` is always a whole number of runs)."""
+        return max(0, self.setting.runs_ready(self.received) - self.next_frame // self.setting.step)
+
+    def take(self) -> Output:
+        """The output samples made final by the passes so far."""
         return self._take(self.next_frame * HOP - HALF, with_tails=True)
+
+    def skip_before(self, sample: int) -> None:
+        """Output before ``sample`` is no longer wanted (it went out dry): the frames that only
+        reach samples before it are never separated. Later output is exactly as without the skip
+        (the windows still read their past context); the output returned before ``sample`` is not
+        the separation any more."""
+        frame = (sample - HALF) // HOP + 1  # frames before it end at or before ``sample``
+        step = self.setting.step  # whole runs: the windows stay where they would have been
+        frame = self.next_frame + (frame - self.next_frame) // step * step
+        if frame <= self.next_frame:
+            return
+        self.skipped_frames += frame - self.next_frame
+        self.next_frame = frame
+        self._forget_input(frame + 1 - self.setting.window)
 
     def finish(self) -> Output:
         """The input ended: separate every frame left (zeros past the end); the rest of the output."""
         total_frames = 1 + self.received // HOP
-        setting = self.setting
-        steps = -(-(total_frames - self.next_frame) // setting.step)
-        self._emit(max(steps, 0))  # the frames past the end see zeros, as offline
+        steps = -(-(total_frames - self.next_frame) // self.setting.step)
+        separate_together([self], steps=[max(steps, 0)])  # the frames past the end see zeros, as offline
         return self._take(self.received, with_tails=False)
 
-    def _emit(self, steps: int) -> None:
-        """Mask and overlap-add ``steps`` more runs of ``step`` frames, windows batched into one pass."""
-        if steps == 0:
-            return
-        with torch.inference_mode():
-            self._emit_frames(steps)
-
-    def _emit_frames(self, steps: int) -> None:
+    def _windows(self, steps: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """The nets' input for ``steps`` more runs: ``steps`` windows side by side, and the
+        spectrum of the frames they keep."""
         setting = self.setting
         window, lookahead = setting.window, setting.lookahead
         first = self.next_frame
-        last = first + steps * setting.step  # frames first..last-1 are kept
         # Window i ends (exclusive) at frame first + (i + 1) * step + lookahead.
         ends = [first + (i + 1) * setting.step + lookahead for i in range(steps)]
         lo_frame = ends[0] - window
-        hi_frame = ends[-1]
-        spectrum = self._spectrum(lo_frame, hi_frame)  # (2, N_BINS, hi - lo)
+        spectrum = self._spectrum(lo_frame, ends[-1])  # (2, N_BINS, hi - lo)
         windows = torch.cat([spectrum[..., e - window - lo_frame : e - lo_frame] for e in ends], dim=-1)
-        masks = self.model.masks(windows, block_frames=window)
+        kept = spectrum[..., first - lo_frame : first + steps * setting.step - lo_frame]
+        return windows, kept
+
+    def _overlap_add(self, steps: int, kept_spectrum: torch.Tensor, masks: dict[str, torch.Tensor]) -> None:
+        """Mask the kept frames with their windows' masks and overlap-add them into the output."""
+        setting = self.setting
+        window, lookahead = setting.window, setting.lookahead
         keep = slice(window - lookahead - setting.step, window - lookahead)
-        kept = {}
-        for stem, mask in masks.items():
-            blocks = mask.reshape(CHANNELS, mask.shape[1], steps, window)[..., keep]
-            kept[stem] = blocks.reshape(CHANNELS, mask.shape[1], steps * setting.step)
-        frames_spec = spectrum[..., first - lo_frame : last - lo_frame]
-        start = first * HOP - HALF
+        start = self.next_frame * HOP - HALF
         for stem in STEMS:
-            frames = torch.fft.irfft(frames_spec * kept[stem], n=N_FFT, dim=1) * self.model.window[:, None]
-            signal = overlap_add(frames).double().numpy()
-            self._accumulate(stem, start, signal)
-        self.next_frame = last
-        self._forget_input(last + 1 - window)
+            mask = masks[stem]
+            blocks = mask.reshape(CHANNELS, mask.shape[1], steps, window)[..., keep]
+            kept = blocks.reshape(CHANNELS, mask.shape[1], steps * setting.step)
+            frames = torch.fft.irfft(kept_spectrum * kept, n=N_FFT, dim=1) * self.model.window[:, None]
+            self._accumulate(stem, start, overlap_add(frames).double().numpy())
+        self.next_frame += steps * setting.step
+        self._forget_input(self.next_frame + 1 - window)
 
     def _spectrum(self, lo_frame: int, hi_frame: int) -> torch.Tensor:
         """STFT frames lo..hi-1 of the input (zeros before sample 0 and after the last)."""
@@ -212,6 +250,9 @@ class StreamSeparator:
                 tails[stem] = (acc[:, count : count + TAIL] / self.tail_envelope).astype(np.float32)
             self.acc[stem] = acc[:, count:]
         self.final = upto
+        stems["vocals"], stems["accompaniment"] = self.gate.apply(start, stems["vocals"], stems["accompaniment"])
+        if with_tails:
+            tails["vocals"], tails["accompaniment"] = self.gate.apply_to_tails(tails["vocals"], tails["accompaniment"])
         return Output(start, stems, tails if with_tails else None)
 
     def _forget_input(self, frame: int) -> None:
@@ -221,3 +262,29 @@ class StreamSeparator:
             drop = min(keep_from - self.input_start, self.input.shape[1])
             self.input = self.input[:, drop:]
             self.input_start += drop
+
+
+def separate_together(separators: Sequence[StreamSeparator], steps: Sequence[int] | None = None) -> list[int]:
+    """Separate each stream's ready runs (or ``steps[i]`` runs of stream i) in one pass of the nets:
+    every window of every stream side by side on the batch axis. Returns the runs done per stream.
+
+    The windows of one stream are those it would see alone, so the result is each stream's own;
+    one pass of n windows costs less than n passes of one."""
+    counts = [s.steps_ready() for s in separators] if steps is None else list(steps)
+    work = [(s, n) for s, n in zip(separators, counts, strict=True) if n > 0]
+    if not work:
+        return counts
+    by_window: dict[int, list[tuple[StreamSeparator, int]]] = {}  # one block size per pass of the nets
+    for separator, n in work:
+        by_window.setdefault(separator.setting.window, []).append((separator, n))
+    with torch.inference_mode():
+        for window, group in by_window.items():
+            prepared = [(s, n, *s._windows(n)) for s, n in group]
+            spectra = torch.cat([windows for _, _, windows, _ in prepared], dim=-1)
+            masks = group[0][0].model.masks(spectra, block_frames=window)
+            offset = 0
+            for separator, n, windows, kept in prepared:
+                span = slice(offset, offset + windows.shape[-1])
+                separator._overlap_add(n, kept, {stem: mask[..., span] for stem, mask in masks.items()})
+                offset = span.stop
+    return counts

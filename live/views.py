@@ -20,6 +20,8 @@ def live_page(request: HttpRequest) -> HttpResponse:
         "latencies": latencies,
         "default_latency": math.ceil(setting_for(None).latency_ms),
         "stems": list(STEMS),
+        # latency_samples (as `ready` says) -> how late the setting's output may come: the player's buffer
+        "deadlines": {setting.latency_samples: setting.deadline_samples for setting in SETTINGS},
     }
     stems = [(stem, STEM_LABELS[stem]) for stem in STEMS]
     return render(request, "live/live.html", {"page_data": page_data, "latencies": latencies, "stems": stems})

@@ -7,6 +7,7 @@ import contextlib
 import json
 import os
 import signal
+import threading
 import time
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from websockets.sync.client import connect
 from audio.engines.local.spleeter.separator import SpleeterSeparator
 from live import protocol
 from live.client import stream
+from live.separator import STEMS, StreamSeparator, setting_for
 from tests.audio.mixtures import render_mixture, sdr
 from tests.launched_app import descendants
 from tests.live.conftest import PASSWORD, sign_up, socket_url
@@ -87,6 +89,33 @@ def test_a_streamed_mix_comes_back_as_well_separated_as_offline(server, alice, t
     early = [(first, count, sent) for _, first, count, sent in result.arrivals if first + count - 1 + latency >= sent]
     # Only what `end` flushed may come before input frame k + L exists.
     assert all(first + count >= mixture.mix.shape[1] - latency for first, count, _ in early)
+
+
+def test_streams_at_once_share_the_model_and_each_comes_back_as_if_alone(server, alice, tmp_path):
+    """Three streams at once on two model processes: the streams of one process are separated in
+    shared passes, and each stream's output is its own, as the separator gives it alone."""
+    bob = sign_up(server, "bob")
+    jobs = [(alice, 5.0, None), (alice, 6.0, 250), (bob, 7.0, None)]
+    mixes = [render_mixture(tmp_path / str(seconds), seconds=seconds).mix for _, seconds, _ in jobs]
+    results: list = [None] * len(jobs)
+
+    def one(index: int) -> None:
+        user, _, latency_ms = jobs[index]
+        results[index] = stream(socket_url(server), [mixes[index]], token=user.token, latency_ms=latency_ms)
+
+    threads = [threading.Thread(target=one, args=(index,)) for index in range(len(jobs))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    model = SpleeterSeparator.load()
+    for (_, _, latency_ms), mix, result in zip(jobs, mixes, results, strict=True):
+        alone = StreamSeparator(model, setting_for(latency_ms))
+        out = [alone.feed(mix), alone.finish()]
+        assert result.stats[-1]["fallback_frames"] == 0
+        for stem in STEMS:
+            expected = np.concatenate([piece.stems[stem] for piece in out], axis=1)
+            assert np.max(np.abs(result.stems[stem] - expected)) < 5e-4, "int16 rounding apart"
 
 
 def test_a_browser_session_from_an_allowed_origin_opens_it(server, alice):
@@ -228,7 +257,8 @@ def test_dead_model_processes_end_their_streams_1011_and_the_next_stream_starts_
         killed = web_children(server)
         for pid in killed:
             os.kill(pid, signal.SIGKILL)
-        socket.send(bytes(4 * 1024))
+        for _ in range(2):  # 0.74 s: enough for a step of the model (the audio goes to it a step at a time)
+            socket.send(bytes(4 * protocol.MAX_FRAMES))
         message, code = closing_error(socket)
         assert "start the stream again" in message["detail"] and code == 1011
     t = np.arange(44100) / 44100

@@ -6,7 +6,9 @@ import { readJson } from "../lib/dom.js";
 import { LiveStream } from "./stream.js";
 
 const SAMPLE_RATE = 44100;
-const JITTER_SECONDS = 0.15;
+// The jitter buffer holds what the server may be late by (its deadline for the setting, from the
+// page data) plus this for the network, so playback never runs dry while the server keeps time.
+const JITTER_MARGIN_SECONDS = 0.05;
 const data = readJson("live-data");
 const STEMS = data.stems; // the order of the wire protocol's stem index
 const $ = (selector) => document.querySelector(selector);
@@ -28,6 +30,7 @@ async function loadTracks() {
   } catch (error) {
     select.replaceChildren(new Option(error.message, ""));
   }
+  offerStart();
 }
 
 /** The audio to stream: an AudioBufferSourceNode (track, file) or a MediaStreamSourceNode (microphone). */
@@ -67,7 +70,7 @@ class Session {
       numberOfInputs: 0,
       numberOfOutputs: STEMS.length,
       outputChannelCount: STEMS.map(() => 2),
-      processorOptions: { stems: STEMS.length, jitterFrames: Math.round(JITTER_SECONDS * SAMPLE_RATE) },
+      processorOptions: { stems: STEMS.length },
     });
     this.master = new GainNode(context);
     this.masterAnalyser = new AnalyserNode(context, { fftSize: 2048 });
@@ -113,7 +116,9 @@ class Session {
   }
 
   ready(message) {
-    const ms = (1000 * message.latency_samples) / message.sample_rate + 1000 * JITTER_SECONDS;
+    const jitterFrames = data.deadlines[message.latency_samples] + Math.round(JITTER_MARGIN_SECONDS * SAMPLE_RATE);
+    this.player.port.postMessage({ jitterFrames }); // before any frames: the port keeps the order
+    const ms = (1000 * (message.latency_samples + jitterFrames)) / message.sample_rate;
     $("#live-latency-ms").textContent = `${Math.round(ms)} ms`;
     this.source.node.connect(this.capture);
     if (this.source.buffer) {
@@ -154,6 +159,14 @@ function gainOf(stem) {
   return muted ? 0 : Number(document.querySelector(`.live-fader[data-stem="${stem}"]`).value) / 100;
 }
 
+/** Start is offered once the chosen source can play, and not while a stream plays. */
+function offerStart() {
+  const kind = document.querySelector("input[name=source]:checked").value;
+  const chosen = { track: $("#live-track").value !== "", file: $("#live-file").files.length > 0, mic: true }[kind];
+  const streaming = !$("#live-stop").disabled; // from the click on Start to the stop
+  $("#live-start").disabled = streaming || !chosen;
+}
+
 async function start() {
   $("#live-start").disabled = true;
   $("#live-stop").disabled = false;
@@ -173,8 +186,8 @@ async function start() {
 function stop() {
   if (session) session.close();
   session = null;
-  $("#live-start").disabled = false;
   $("#live-stop").disabled = true;
+  offerStart();
   if (window.live.state === "playing") window.live.state = "stopped";
 }
 
@@ -230,6 +243,9 @@ document.querySelectorAll(".live-mute").forEach((button) =>
 );
 document.querySelectorAll(".live-fader").forEach((fader) =>
   fader.addEventListener("input", () => session && session.setGain(fader.dataset.stem, gainOf(fader.dataset.stem))),
+);
+document.querySelectorAll("input[name=source], #live-track, #live-file").forEach((input) =>
+  input.addEventListener("change", offerStart),
 );
 $("#live-start").addEventListener("click", start);
 $("#live-stop").addEventListener("click", () => {

@@ -16,15 +16,15 @@ class LiveCapture extends AudioWorkletProcessor {
 // "live-player": the jitter buffer. The server's frames arrive in messages per stem, each
 // with the index of its first frame; both stems are played from one frame index, so they
 // stay aligned whatever order their messages come in. Playback starts once `jitterFrames`
-// are buffered in every stem; a gap plays silence and is counted, and playback waits
-// again for the buffer to fill.
+// (the page sends it with the stream's latency, before any frames) are buffered in every
+// stem; a gap plays silence and is counted, and playback waits again for the buffer to fill.
 const CAPACITY = 44100 * 20;
 
 class LivePlayer extends AudioWorkletProcessor {
   constructor(options) {
     super();
-    const { stems, jitterFrames } = options.processorOptions;
-    this.jitterFrames = jitterFrames;
+    const { stems } = options.processorOptions;
+    this.jitterFrames = Infinity; // until the page says
     this.buffers = Array.from({ length: stems }, () => [new Float32Array(CAPACITY), new Float32Array(CAPACITY)]);
     this.until = new Array(stems).fill(0); // frames received, per stem (in order)
     this.position = 0; // next frame to play
@@ -34,7 +34,11 @@ class LivePlayer extends AudioWorkletProcessor {
     this.port.onmessage = ({ data }) => this.receive(data);
   }
 
-  receive({ stem, first, left, right }) {
+  receive({ jitterFrames, stem, first, left, right }) {
+    if (jitterFrames !== undefined) {
+      this.jitterFrames = jitterFrames;
+      return;
+    }
     const [bufferLeft, bufferRight] = this.buffers[stem];
     for (let i = 0; i < left.length; i += 1) {
       const at = (first + i) % CAPACITY;
