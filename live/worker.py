@@ -210,9 +210,3 @@ class ModelWorker:
             return  # the process died with every stream's state: nothing to forget, nothing to start
         with contextlib.suppress(WorkerUnavailable):  # the process and its streams are gone already
             await self._submit(Call("close", stream_id))
-
-    def shutdown(self) -> None:
-        with self._lock:
-            if self._pool is not None:
-                self._pool.shutdown(wait=False, cancel_futures=True)
-                self._pool = None
