@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
+import soundfile
+
 from tests.audio.mixtures import render_mixture
 from tests.e2e.conftest import ARTIFACTS, sign_up
 
@@ -59,4 +62,22 @@ def test_a_track_plays_through_the_server_and_muting_vocals_changes_the_output(p
     # Frames the model missed go dry (counted on the page); on a machine this busy some may.
     assert page.locator("#live-dry").inner_text() == str(stats["fallback_frames"])
     assert stats["fallback_frames"] < stats["frames_out"], "the model separated the stream"
+    assert not page.console_errors
+
+
+def test_a_file_shorter_than_the_buffer_plays_to_its_last_frame(page, tmp_path):
+    """Once the server says `done`, what the buffer holds plays out: a 0.3 s sound (under the
+    839 ms the buffer waits for) is heard whole, and running dry at its end is no underrun."""
+    frames = 13230  # 0.3 s at 44.1 kHz
+    tone = np.sin(2 * np.pi * 440 * np.arange(frames) / 44100)
+    soundfile.write(str(tmp_path / "blip.wav"), 0.5 * np.stack([tone, tone], axis=1), 44100, subtype="PCM_16")
+    sign_up(page, "shortblip")
+    page.goto("/live/")
+    page.check("input[name=source][value=file]")
+    page.set_input_files("#live-file", str(tmp_path / "blip.wav"))
+    page.click("#live-start")
+    page.wait_for_function("window.live.state === 'finished'", timeout=30000)
+    player = page.evaluate("window.live.player()")
+    assert player["position"] == frames, "every frame of the file was played"
+    assert player["underruns"] == 0
     assert not page.console_errors

@@ -14,6 +14,7 @@ const STEMS = data.stems; // the order of the wire protocol's stem index
 const $ = (selector) => document.querySelector(selector);
 const status = $("#live-status");
 let session = null;
+let lastPlayerState = null; // the player's last report, kept once its session ends
 
 function say(text, isError = false) {
   status.textContent = text;
@@ -85,9 +86,11 @@ class Session {
     this.playerState = { position: 0, buffered: 0, underruns: 0 };
     this.player.port.onmessage = ({ data: state }) => {
       this.playerState = state;
+      lastPlayerState = state;
       if (this.done && state.buffered <= 0) this.finish();
     };
-    this.capture.port.onmessage = ({ data: block }) => this.stream && this.stream.push(block);
+    this.captured = 0;
+    this.capture.port.onmessage = ({ data: block }) => this.captureBlock(block);
   }
 
   async open(kind, latencyMs) {
@@ -105,6 +108,7 @@ class Session {
         },
         done: () => {
           this.done = true;
+          this.player.port.postMessage({ ended: true }); // after the last frames: the port keeps the order
           say("All sent; playing the rest.");
         },
         failed: (text) => {
@@ -122,11 +126,33 @@ class Session {
     $("#live-latency-ms").textContent = `${Math.round(ms)} ms`;
     this.source.node.connect(this.capture);
     if (this.source.buffer) {
-      this.source.node.onended = () => this.stream.end();
+      this.source.node.onended = () => {
+        this.sourceEnded = true;
+        this.endWhenCaptured();
+      };
       this.source.node.start();
     }
     say(this.source.media ? "Live: separating your microphone." : "Playing through the server.");
     window.live.state = "playing";
+  }
+
+  /** A block of the source as the audio thread captured it; a file's blocks stop at its last frame. */
+  captureBlock([left, right]) {
+    if (!this.stream) return;
+    const wanted = this.source.buffer ? this.source.buffer.length - this.captured : left.length;
+    if (wanted <= 0) return;
+    this.stream.push([left.subarray(0, wanted), right.subarray(0, wanted)]);
+    this.captured += Math.min(wanted, left.length);
+    this.endWhenCaptured();
+  }
+
+  /** A file has ended once its source has and its last blocks are captured (the audio thread's
+   * messages may come after the source's ended event). */
+  endWhenCaptured() {
+    if (this.sourceEnded && this.captured >= this.source.buffer.length && !this.endSent) {
+      this.endSent = true;
+      this.stream.end();
+    }
   }
 
   finish() {
@@ -224,7 +250,8 @@ window.live = {
     }
     return closest;
   },
-  player: () => (session ? session.playerState : null),
+  /** The player's position, what it holds and its underruns (the last session's once it ended). */
+  player: () => lastPlayerState,
 };
 
 function meters() {

@@ -18,6 +18,8 @@ class LiveCapture extends AudioWorkletProcessor {
 // stay aligned whatever order their messages come in. Playback starts once `jitterFrames`
 // (the page sends it with the stream's latency, before any frames) are buffered in every
 // stem; a gap plays silence and is counted, and playback waits again for the buffer to fill.
+// Once the page says the stream has ended, what is buffered plays out whatever its length
+// (a short file starts at once, the last frames play too) and running dry is no underrun.
 const CAPACITY = 44100 * 20;
 
 class LivePlayer extends AudioWorkletProcessor {
@@ -29,14 +31,19 @@ class LivePlayer extends AudioWorkletProcessor {
     this.until = new Array(stems).fill(0); // frames received, per stem (in order)
     this.position = 0; // next frame to play
     this.playing = false;
+    this.ended = false;
     this.underruns = 0;
     this.reported = 0;
     this.port.onmessage = ({ data }) => this.receive(data);
   }
 
-  receive({ jitterFrames, stem, first, left, right }) {
+  receive({ jitterFrames, ended, stem, first, left, right }) {
     if (jitterFrames !== undefined) {
       this.jitterFrames = jitterFrames;
+      return;
+    }
+    if (ended) {
+      this.ended = true;
       return;
     }
     const [bufferLeft, bufferRight] = this.buffers[stem];
@@ -51,21 +58,24 @@ class LivePlayer extends AudioWorkletProcessor {
   process(inputs, outputs) {
     const frames = outputs[0][0].length;
     const ready = Math.min(...this.until);
-    if (!this.playing && ready - this.position >= this.jitterFrames) this.playing = true;
-    if (this.playing && ready - this.position < frames) {
+    const filled = ready - this.position >= this.jitterFrames || (this.ended && ready > this.position);
+    if (!this.playing && filled) this.playing = true;
+    if (this.playing && ready - this.position < frames && !this.ended) {
       this.playing = false;
       this.underruns += 1;
     }
     if (this.playing) {
+      const playable = Math.min(frames, ready - this.position);
       outputs.forEach((output, stem) => {
         const [bufferLeft, bufferRight] = this.buffers[stem];
         for (let i = 0; i < frames; i += 1) {
           const at = (this.position + i) % CAPACITY;
-          output[0][i] = bufferLeft[at];
-          output[1][i] = bufferRight[at];
+          output[0][i] = i < playable ? bufferLeft[at] : 0;
+          output[1][i] = i < playable ? bufferRight[at] : 0;
         }
       });
-      this.position += frames;
+      this.position += playable;
+      if (playable < frames) this.playing = false; // the end of an ended stream
     }
     if (currentTime - this.reported > 0.25) {
       this.reported = currentTime;
