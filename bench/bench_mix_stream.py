@@ -84,24 +84,12 @@ def streamed_case(stems: dict[str, str], fmt: str, bounded: bool) -> dict:
     from audio.encoders import STREAMS
     from audio.mixdown import mix_pcm, mix_plan
 
-    sampler = TempDiskSampler(stems)
-    sampler.start()
-    started = time.perf_counter()
-    bounds = dict.fromkeys(STEMS, STEM_PEAK) if bounded else None
-    plan = mix_plan(stems={name: Path(path) for name, path in stems.items()}, gains=STEMS, peak_bounds=bounds)
-    chunks = STREAMS[fmt](mix_pcm(plan), rate=plan.samplerate, frames=plan.frames)
-    size = len(next(chunks))
-    first_byte = time.perf_counter() - started
-    for chunk in chunks:
-        size += len(chunk)
-    sampler.done.set()
-    return {
-        "first_byte": first_byte,
-        "total": time.perf_counter() - started,
-        "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "temp_mb": sampler.peak / 2**20,
-        "size_mb": size / 2**20,
-    }
+    def chunks():
+        bounds = dict.fromkeys(STEMS, STEM_PEAK) if bounded else None
+        plan = mix_plan(stems={name: Path(path) for name, path in stems.items()}, gains=STEMS, peak_bounds=bounds)
+        return STREAMS[fmt](mix_pcm(plan), rate=plan.samplerate, frames=plan.frames)
+
+    return measured(stems, chunks)
 
 
 def baseline_case(checkout: str, stems: dict[str, str]) -> dict:
@@ -109,12 +97,21 @@ def baseline_case(checkout: str, stems: dict[str, str]) -> dict:
     sys.path.insert(0, checkout)
     from audio.mixdown import mix_render
 
+    return measured(
+        stems, lambda: mix_render(stems={name: Path(path) for name, path in stems.items()}, gains=STEMS).chunks()
+    )
+
+
+def measured(stems: dict[str, str], chunks) -> dict:
+    """Time to the first byte of ``chunks()`` (whatever it does before), to the last, peak RSS and temp disk."""
     sampler = TempDiskSampler(stems)
     sampler.start()
     started = time.perf_counter()
-    mix = mix_render(stems={name: Path(path) for name, path in stems.items()}, gains=STEMS)
+    body = iter(chunks())
+    size = len(next(body))
     first_byte = time.perf_counter() - started
-    size = sum(len(chunk) for chunk in mix.chunks())
+    for chunk in body:
+        size += len(chunk)
     sampler.done.set()
     return {
         "first_byte": first_byte,

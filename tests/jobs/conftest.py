@@ -22,6 +22,7 @@ import pytest
 import redis
 from django.db import connection
 
+from audio.engines import registry
 from audio.storage import file_put
 from jobs.models import JobStatus, ProcessingJob, Stem
 from tests.audio.engines.local.random_repo import build_repo
@@ -36,6 +37,15 @@ ALL_QUEUES = "separation,cloud,tasks"  # what the worker of `make run` serves
 @pytest.fixture(scope="session")
 def jobs_demucs_repo(tmp_path_factory) -> Path:
     return build_repo(tmp_path_factory.mktemp("jobs-demucs-repo"), {FAST_MODEL: "unittest", SLOW_MODEL: "htdemucs"})
+
+
+@pytest.fixture
+def local_engine_here(settings, jobs_demucs_repo, monkeypatch):
+    """This process's local engine, on the random-weight repository."""
+    settings.DEMUCS_MODEL_DIR = str(jobs_demucs_repo)
+    monkeypatch.setattr(registry, "_instances", {})
+    yield
+    registry.get_engine("local").close()
 
 
 def database_url() -> str:

@@ -10,7 +10,6 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from audio.engines import registry
 from jobs import execution, services, stems
 from jobs.models import JobStatus, ProcessingJob
 from tests.conftest import token_client, use_new_bucket
@@ -104,14 +103,6 @@ def test_deleting_a_track_removes_its_objects(
     with django_capture_on_commit_callbacks(execute=True):
         stems.track_delete(track=track)
     assert keys(moto_endpoint, bucket) == [other.file_path], "its original and its job's stems went; the other stays"
-
-
-@pytest.fixture
-def local_engine_here(settings, jobs_demucs_repo, monkeypatch):
-    settings.DEMUCS_MODEL_DIR = str(jobs_demucs_repo)
-    monkeypatch.setattr(registry, "_instances", {})
-    yield
-    registry.get_engine("local").close()
 
 
 def test_a_bucket_that_refuses_a_stem_fails_the_job_with_a_reason_and_keeps_no_stem(

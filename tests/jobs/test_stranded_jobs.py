@@ -14,7 +14,6 @@ import redis
 from django.db import OperationalError
 from django.utils import timezone
 
-from audio.engines import registry
 from jobs import dispatch, execution, services, sweep
 from jobs.models import JobStatus, ProcessingJob
 from tests.jobs.conftest import FAST_MODEL, SLOW_MODEL, job_status, wait_for
@@ -89,15 +88,6 @@ def test_a_job_queued_again_while_the_broker_is_down_is_sent_once_it_is_back(db,
     job.refresh_from_db()
     assert job.status == JobStatus.QUEUED and job.sent_at is not None
     assert dispatch.jobs_resend() == 0, "a job just sent is not sent again"
-
-
-@pytest.fixture
-def local_engine_here(settings, jobs_demucs_repo, monkeypatch):
-    """This process's local engine, on the random-weight repository."""
-    settings.DEMUCS_MODEL_DIR = str(jobs_demucs_repo)
-    monkeypatch.setattr(registry, "_instances", {})
-    yield
-    registry.get_engine("local").close()
 
 
 def test_a_watcher_without_a_database_stops_its_engine_before_a_second_run_could_start(
