@@ -24,6 +24,7 @@ from jobs.models import JobStatus, ProcessingJob
 
 logger = logging.getLogger(__name__)
 RUN_TASK = "jobs.run_separation"
+SWEEP_TASK = "jobs.sweep_storage"
 QUEUE_DOWN_MESSAGE = "The job queue is not answering right now, so the separation could not start; try again shortly."
 # A job committed this recently may still be on its way to the broker.
 SEND_GRACE_SECONDS = 10
@@ -51,6 +52,15 @@ def job_send(*, job: ProcessingJob) -> None:
         logger.warning("The broker did not take job %s: %s", job.id, exc)
         raise JobQueueUnavailable() from exc
     ProcessingJob.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(sent_at=timezone.now())
+
+
+def storage_sweep_send() -> None:
+    """Ask for a sweep of the shared storage, on Celery's default queue (small tasks). Raises
+    JobQueueUnavailable."""
+    try:
+        current_app.send_task(SWEEP_TASK)
+    except OperationalError as exc:
+        raise JobQueueUnavailable() from exc
 
 
 def jobs_resend() -> int:

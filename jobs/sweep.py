@@ -3,11 +3,11 @@
 What leaves them: a track or user deleted from the admin (rows cascade, files do not),
 a storage that refused a removal, a worker killed mid-job (its work folder in its
 SCRATCH_DIR), a server killed mid-upload (its temporary file in ``incoming/``). Only
-what is older than ORPHAN_AGE_SECONDS goes, so nothing being written right now (an
+what is older than settings.ORPHAN_AGE_SECONDS goes, so nothing being written right now (an
 upload not yet committed, stems stored before their job's transaction) is ever taken.
 
-Each worker sweeps the storage (the folder or the bucket all machines share) and its
-own machine's folders.
+Each worker sweeps its own machine's folders, and sends a task on the small-tasks queue
+(Celery's default, `tasks`) that sweeps the storage the machines share.
 """
 
 from __future__ import annotations
@@ -25,21 +25,20 @@ from audio.storage import files, names_under, remove_folder
 from jobs.models import WORK_FOLDER_NAME, JobStatus, ProcessingJob
 
 logger = logging.getLogger(__name__)
-ORPHAN_AGE_SECONDS = 3600
 SWEEP_INTERVAL_SECONDS = 3600
 
 
 def _old(path: Path, now: float) -> bool:
     try:
-        return now - path.stat().st_mtime >= ORPHAN_AGE_SECONDS
+        return now - path.stat().st_mtime >= settings.ORPHAN_AGE_SECONDS
     except FileNotFoundError:
         return False
 
 
 def _stored_old(folder: str, now: float) -> bool:
-    """Every file of the stored folder is older than ORPHAN_AGE_SECONDS."""
-    storage = files()
-    return all(now - storage.get_modified_time(name).timestamp() >= ORPHAN_AGE_SECONDS for name in names_under(folder))
+    """Every file of the stored folder is older than settings.ORPHAN_AGE_SECONDS."""
+    storage, age = files(), settings.ORPHAN_AGE_SECONDS
+    return all(now - storage.get_modified_time(name).timestamp() >= age for name in names_under(folder))
 
 
 def _folder_id(name: str) -> uuid.UUID | None:
@@ -79,18 +78,26 @@ def _local_orphans(running: dict[str, int]):
             yield path
 
 
-def orphans_sweep() -> list[str]:
-    """Remove old stored folders no row refers to, and this machine's old temporary files and
-    work folders; returns them (stored names, local paths)."""
+def stored_orphans_sweep() -> list[str]:
+    """Remove the old stored folders no row refers to (the folder or the bucket all machines
+    share: one sweep does for all, as a task on the small-tasks queue); returns their names."""
     now, removed = time.time(), []
     tracks = {str(pk) for pk in Track.objects.values_list("id", flat=True)}
     jobs = {str(pk) for pk in ProcessingJob.objects.values_list("id", flat=True)}
-    running = dict(ProcessingJob.objects.filter(status=JobStatus.RUNNING).values_list("id", "attempts"))
-    running = {str(pk): attempt for pk, attempt in running.items()}
     for folder in _stored_orphans(tracks, jobs):
         if _stored_old(folder, now):
             remove_folder(folder)
             removed.append(folder)
+    _log_swept(removed)
+    return removed
+
+
+def local_orphans_sweep() -> list[str]:
+    """Remove this machine's old temporary files and work folders no running attempt uses;
+    returns their paths."""
+    now, removed = time.time(), []
+    running = dict(ProcessingJob.objects.filter(status=JobStatus.RUNNING).values_list("id", "attempts"))
+    running = {str(pk): attempt for pk, attempt in running.items()}
     for path in _local_orphans(running):
         if not _old(path, now):
             continue
@@ -99,6 +106,10 @@ def orphans_sweep() -> list[str]:
         else:
             path.unlink(missing_ok=True)
         removed.append(str(path))
+    _log_swept(removed)
+    return removed
+
+
+def _log_swept(removed: list[str]) -> None:
     if removed:
         logger.info("Swept %d orphaned files and folders: %s", len(removed), ", ".join(removed[:20]))
-    return removed

@@ -226,6 +226,9 @@ MAX_WAITING_JOBS_PER_USER = env.int("MAX_WAITING_JOBS_PER_USER", default=200)
 JOB_STALE_SECONDS = env.int("JOB_STALE_SECONDS", default=20)
 # A queued job's task is sent again after this long (a lost message is caught; a duplicate does nothing).
 JOB_RESEND_SECONDS = env.int("JOB_RESEND_SECONDS", default=300)
+# Stored folders no row refers to, and temporary files nothing uses, go once they are this old
+# (jobs.sweep: nothing being written right now is ever taken).
+ORPHAN_AGE_SECONDS = env.int("ORPHAN_AGE_SECONDS", default=3600)
 DEMUCS_MODEL_DIR = env.str("DEMUCS_MODEL_DIR", default="") or None
 DEMUCS_TIMEOUT = env.int("DEMUCS_TIMEOUT", default=300)
 SEPARATION_DEVICE = env.str("SEPARATION_DEVICE", default="auto")

@@ -130,7 +130,7 @@ def test_each_attempt_has_its_own_work_folder(db, user, make_track):
     assert job.work_folder != first and job.work_folder.startswith(f".work-{job.id}")
 
 
-def test_the_sweep_takes_old_orphans_and_nothing_in_use(db, user, make_track, settings, stored, monkeypatch):
+def test_the_sweep_takes_old_orphans_and_nothing_in_use(db, user, make_track, settings, stored):
     """Admin deletes cascade rows, not files; killed workers and uploads leave files and folders."""
     kept_track = make_track(user)
     running = ProcessingJob.objects.create(
@@ -159,14 +159,26 @@ def test_the_sweep_takes_old_orphans_and_nothing_in_use(db, user, make_track, se
             path.mkdir(parents=True)
         else:
             path.write_bytes(b"x")
-    assert sweep.orphans_sweep() == [], "nothing young is touched"
-    monkeypatch.setattr(sweep, "ORPHAN_AGE_SECONDS", 0)  # everything is old now
+    assert sweep.stored_orphans_sweep() + sweep.local_orphans_sweep() == [], "nothing young is touched"
+    settings.ORPHAN_AGE_SECONDS = 0  # everything is old now
     expected = [folder for folder, orphan in in_storage.items() if orphan]
     expected += [str(path) for path, orphan in on_this_machine.items() if orphan]
-    assert sorted(sweep.orphans_sweep()) == sorted(expected)
+    assert sorted(sweep.stored_orphans_sweep() + sweep.local_orphans_sweep()) == sorted(expected)
     assert [folder for folder in in_storage if stored.names(folder)] == [
         folder for folder, orphan in in_storage.items() if not orphan
     ]
     assert [path for path in on_this_machine if path.exists()] == [
         path for path, orphan in on_this_machine.items() if not orphan
     ]
+
+
+def test_the_shared_storage_is_swept_by_a_task_on_the_small_tasks_queue(start_worker, stored, user, make_track):
+    """Any worker's recovery thread asks for the sweep of the storage all machines share; a
+    worker serving only the small-tasks queue does it."""
+    kept = make_track(user)
+    orphan = f"stems/{uuid.uuid4()}"
+    stored.write(f"{orphan}/vocals.wav", b"x")
+    start_worker(queues="tasks", ORPHAN_AGE_SECONDS="0")
+    dispatch.storage_sweep_send()
+    wait_for(lambda: not stored.names(f"{orphan}/"), 30, message="the orphaned stems swept")
+    assert stored.names(f"{kept.folder}/"), "a track's own files stay"
