@@ -103,8 +103,10 @@ def test_stalled_runner_times_out_and_is_replaced(make_engine, music, tmp_path, 
     pid = engine.supervisor.pid
     fault_file.write_text("hang")
     started = time.monotonic()
+    # The input's length gives the job a deadline (36 s) well past the 8 s stall: only the
+    # silence stops it (with no length both are 8 s, and which fires first is a race).
     with pytest.raises(EngineTimeout, match="no progress for 8 s"):
-        run(engine, music(), tmp_path / "out")
+        run(engine, music(), tmp_path / "out", input_seconds=1.5)
     assert 8 <= time.monotonic() - started < 11
     assert engine.supervisor.pid is None  # killed
     assert list((tmp_path / "out").iterdir()) == []
