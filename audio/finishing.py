@@ -14,7 +14,6 @@ their own format (16-bit WAV or FLAC, or MP3), so memory stays flat.
 from __future__ import annotations
 
 import logging
-import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import soundfile
 
+from audio.engines.levels import amplitude_db
 from audio.pcm import read_together, sample_rate
 
 logger = logging.getLogger(__name__)
@@ -41,10 +41,6 @@ class Finished:
     warnings: list[str] = field(default_factory=list)
 
 
-def _db(value: float) -> float:
-    return 20 * math.log10(value) if value > 0 else -math.inf
-
-
 def stems_finish(*, files: dict[str, Path], rate: int, normalise: bool) -> Finished:
     """Rewrite ``files`` (stem name -> file) in place at ``rate``, normalised if asked.
 
@@ -56,12 +52,12 @@ def stems_finish(*, files: dict[str, Path], rate: int, normalise: bool) -> Finis
     finished = Finished()
     if normalise and sum_peak > 0:
         gain = 10 ** (CEILING_DBFS / 20) / sum_peak
-        finished.gain_db = round(_db(gain), 2)
+        finished.gain_db = round(amplitude_db(gain), 2)
     else:
         gain = 1.0
         if sum_peak > 1.0:
             finished.warnings.append(
-                f"clipping risk: the stems add up to {_db(sum_peak):+.1f} dBFS, so mixing them back at full "
+                f"clipping risk: the stems add up to {amplitude_db(sum_peak):+.1f} dBFS, so mixing them back at full "
                 "volume clips; turn on loudness-safe normalisation to avoid it"
             )
     clipped = [name for name, peak in zip(names, peaks) if peak >= FULL_SCALE]
@@ -72,7 +68,7 @@ def stems_finish(*, files: dict[str, Path], rate: int, normalise: bool) -> Finis
         return finished
     _rewrite(paths, rate, gain)
     finished.rewritten = True
-    logger.info("Finished %d stems at %d Hz (gain %+.2f dB, from %s Hz)", len(paths), rate, _db(gain), rates)
+    logger.info("Finished %d stems at %d Hz (gain %+.2f dB, from %s Hz)", len(paths), rate, amplitude_db(gain), rates)
     return finished
 
 

@@ -29,6 +29,7 @@ import numpy as np
 import soundfile
 
 from audio.encoders import wav_stream
+from audio.engines.levels import amplitude_db
 from audio.engines.local.audio_io import fitted
 from audio.http.streaming import CHUNK
 from audio.pcm import read_together, sample_rate
@@ -60,7 +61,7 @@ class RenderedMix:
 
     @property
     def peak_dbfs(self) -> float:
-        return 20 * math.log10(self.peak) if self.peak > 0 else -math.inf
+        return amplitude_db(self.peak)
 
     @property
     def size(self) -> int:
@@ -93,7 +94,7 @@ class MixPlan:
 
     @property
     def peak_dbfs(self) -> float:
-        return 20 * math.log10(self.peak) if self.peak > 0 else -math.inf
+        return amplitude_db(self.peak)
 
 
 def mix_gains(*, requested: Mapping[str, object], stem_types: list[str]) -> dict[str, float]:

@@ -79,9 +79,7 @@ class Levels:
 
     def rms_dbfs(self) -> float | None:
         """RMS over both channels in dBFS; None for digital silence."""
-        if not self.frames or self.square_sum == 0.0:
-            return None
-        return 10 * math.log10(self.square_sum / (2 * self.frames))
+        return level_dbfs(self.square_sum, self.frames)
 
     def summary(self, rate: int, bins: int) -> dict:
         """``{"seconds", "peaks"}``: at most ``bins`` (min, max) pairs, flattened."""
@@ -105,3 +103,8 @@ def _quantize(value: float) -> int:
 def level_dbfs(square_sum: float, frames: int) -> float | None:
     """RMS of stereo audio in dBFS from its sum of squares; None for silence."""
     return 10 * math.log10(square_sum / (2 * frames)) if square_sum > 0 and frames else None
+
+
+def amplitude_db(value: float) -> float:
+    """An amplitude (a peak against full scale, or a gain) in dB; -inf for 0."""
+    return 20 * math.log10(value) if value > 0 else -math.inf
